@@ -1,0 +1,57 @@
+#ifndef PROGRESS_SERVER_INCREMENT_CALL_H_
+#define PROGRESS_SERVER_INCREMENT_CALL_H_
+
+#include <grpcpp/support/async_stream.h>
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "call_tag.h"
+
+namespace progress {
+
+// One Increment client stream, from the request for it until its Finish.
+//
+// Runs on a write queue's thread only. It resolves each job it is sent once,
+// keeping the (job, client) cursor, so the per-message path is a hash lookup
+// local to the stream plus the cursor's atomic adds.
+class IncrementCall final : public CallTag {
+ public:
+  // Posts a new call object waiting for the next Increment stream on `queue`.
+  static void Arm(const QueueContext& queue);
+
+  void Proceed(bool ok) override;
+
+ private:
+  explicit IncrementCall(const QueueContext& queue);
+  ~IncrementCall() override;
+
+  // Applies request_; an error ends the stream with that status.
+  absl::Status ApplyRequest();
+  absl::Status AdoptClientId();
+  v1::IncrementResponse Recorded() const;
+  void FinishWith(const absl::Status& status);
+
+  enum class State { kWaitingForCall, kReading, kFinishing };
+
+  const QueueContext queue_;
+  State state_ = State::kWaitingForCall;
+  grpc::ServerContext context_;
+  grpc::ServerAsyncReader<v1::IncrementResponse, v1::IncrementRequest> reader_;
+  v1::IncrementRequest request_;
+
+  std::string client_id_;
+  absl::flat_hash_map<std::string, std::shared_ptr<ClientCursor>> cursors_;
+  // Scratch space reused by every message, so steady-state messages allocate
+  // nothing here.
+  std::vector<std::pair<ClientCursor*, const v1::JobCounts*>> resolved_;
+  uint64_t regressions_ = 0;
+};
+
+}  // namespace progress
+
+#endif  // PROGRESS_SERVER_INCREMENT_CALL_H_

@@ -1,0 +1,152 @@
+#include "job.h"
+
+#include <limits>
+#include <utility>
+
+#include "absl/strings/str_format.h"
+
+namespace progress {
+namespace {
+
+// Adds `delta` unless the sum would pass uint64's maximum: a counter that
+// wrapped would be silently wrong, which is worse than a rejected message.
+bool AddWithoutOverflow(std::atomic<uint64_t>& counter, uint64_t delta) {
+  uint64_t current = counter.load(std::memory_order_relaxed);
+  do {
+    if (delta > std::numeric_limits<uint64_t>::max() - current) return false;
+  } while (!counter.compare_exchange_weak(current, current + delta,
+                                          std::memory_order_relaxed));
+  return true;
+}
+
+void StoreMax(std::atomic<int64_t>& value, int64_t candidate) {
+  int64_t current = value.load(std::memory_order_relaxed);
+  while (current < candidate &&
+         !value.compare_exchange_weak(current, candidate,
+                                      std::memory_order_relaxed)) {
+  }
+}
+
+std::optional<absl::Time> TimeFromNanos(int64_t nanos) {
+  if (nanos == 0) return std::nullopt;
+  return absl::FromUnixNanos(nanos);
+}
+
+}  // namespace
+
+ClientCursor::Counts ClientCursor::applied() const {
+  absl::MutexLock lock(&mu_);
+  return applied_;
+}
+
+Job::Job(std::string name, absl::Time created, absl::Duration rate_window)
+    : name_(std::move(name)), created_(created), rate_window_(rate_window) {
+  rate_window_.Record(created, 0);
+}
+
+absl::StatusOr<std::shared_ptr<ClientCursor>> Job::CursorFor(
+    absl::string_view client_id, size_t max_clients) {
+  absl::MutexLock lock(&clients_mu_);
+  auto it = clients_.find(client_id);
+  if (it != clients_.end()) return it->second;
+  if (clients_.size() >= max_clients) {
+    return absl::ResourceExhaustedError(absl::StrFormat(
+        "job '%s' already has %d clients, the limit (--max_clients_per_job)",
+        name_, max_clients));
+  }
+  auto cursor = std::make_shared<ClientCursor>(this);
+  clients_.emplace(client_id, cursor);
+  return cursor;
+}
+
+absl::StatusOr<ApplyResult> Job::ApplyCumulative(ClientCursor& cursor,
+                                                 uint64_t success,
+                                                 uint64_t failure,
+                                                 absl::Time now) {
+  ApplyResult result;
+  absl::MutexLock lock(&cursor.mu_);
+  ClientCursor::Counts& applied = cursor.applied_;
+  result.regressed = success < applied.success || failure < applied.failure;
+  const uint64_t success_delta =
+      success > applied.success ? success - applied.success : 0;
+  const uint64_t failure_delta =
+      failure > applied.failure ? failure - applied.failure : 0;
+  if (success_delta == 0 && failure_delta == 0) return result;
+
+  if (success_delta > 0 && !AddWithoutOverflow(success_, success_delta)) {
+    return absl::OutOfRangeError(absl::StrFormat(
+        "job '%s': adding %d successes would overflow its counter", name_,
+        success_delta));
+  }
+  if (failure_delta > 0 && !AddWithoutOverflow(failure_, failure_delta)) {
+    // Take the success part back so the message is all or nothing. Only a
+    // counter within one message of 2^64 ever gets here.
+    success_.fetch_sub(success_delta, std::memory_order_relaxed);
+    return absl::OutOfRangeError(absl::StrFormat(
+        "job '%s': adding %d failures would overflow its counter", name_,
+        failure_delta));
+  }
+  if (success_delta > 0) applied.success = success;
+  if (failure_delta > 0) applied.failure = failure;
+  result.added = success_delta + failure_delta;
+
+  const int64_t now_ns = absl::ToUnixNanos(now);
+  int64_t unset = 0;
+  first_update_ns_.compare_exchange_strong(unset, now_ns,
+                                           std::memory_order_relaxed);
+  StoreMax(last_update_ns_, now_ns);
+  return result;
+}
+
+void Job::SetExpectedTotal(uint64_t expected_total) {
+  if (expected_total > 0) {
+    expected_total_.store(expected_total, std::memory_order_relaxed);
+  }
+}
+
+bool Job::MarkDone(absl::Time now) {
+  int64_t unset = 0;
+  if (!finish_ns_.compare_exchange_strong(unset, absl::ToUnixNanos(now),
+                                          std::memory_order_relaxed)) {
+    return false;
+  }
+  done_.store(true, std::memory_order_release);
+  return true;
+}
+
+void Job::SampleRate(absl::Time now) {
+  rate_window_.Record(now, success_.load(std::memory_order_relaxed) +
+                               failure_.load(std::memory_order_relaxed));
+}
+
+JobSnapshot Job::Snapshot(absl::Time now) const {
+  JobSnapshot snapshot;
+  snapshot.name = name_;
+  snapshot.done = done();
+  snapshot.success = success_.load(std::memory_order_relaxed);
+  snapshot.failure = failure_.load(std::memory_order_relaxed);
+  snapshot.expected_total = expected_total_.load(std::memory_order_relaxed);
+  snapshot.created_time = created_;
+  snapshot.first_update_time =
+      TimeFromNanos(first_update_ns_.load(std::memory_order_relaxed));
+  snapshot.last_update_time =
+      TimeFromNanos(last_update_ns_.load(std::memory_order_relaxed));
+  snapshot.finish_time =
+      TimeFromNanos(finish_ns_.load(std::memory_order_relaxed));
+  {
+    absl::MutexLock lock(&clients_mu_);
+    snapshot.clients = static_cast<uint32_t>(clients_.size());
+  }
+
+  const uint64_t total = snapshot.success + snapshot.failure;
+  if (snapshot.first_update_time.has_value()) {
+    const absl::Time end = snapshot.finish_time.value_or(now);
+    const double seconds =
+        absl::ToDoubleSeconds(end - *snapshot.first_update_time);
+    if (seconds > 0.0) snapshot.average_rate = total / seconds;
+  }
+  snapshot.recent_rate = snapshot.done ? 0.0 : rate_window_.RateAt(now, total);
+  return snapshot;
+}
+
+}  // namespace progress

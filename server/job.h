@@ -1,0 +1,136 @@
+#ifndef PROGRESS_SERVER_JOB_H_
+#define PROGRESS_SERVER_JOB_H_
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "rate_window.h"
+
+namespace progress {
+
+class Job;
+
+// A consistent-enough copy of a job for readers: each field is read once from
+// its atomic, so success and failure may be from instants a few nanoseconds
+// apart, but each is exact and never decreases between snapshots.
+struct JobSnapshot {
+  std::string name;
+  uint64_t success = 0;
+  uint64_t failure = 0;
+  uint64_t expected_total = 0;
+  absl::Time created_time;
+  std::optional<absl::Time> first_update_time;
+  std::optional<absl::Time> last_update_time;
+  std::optional<absl::Time> finish_time;
+  double average_rate = 0.0;
+  double recent_rate = 0.0;
+  uint32_t clients = 0;
+  bool done = false;
+};
+
+// What one client has had applied to one job: the largest cumulative values
+// the server accepted from it. Owned jointly by the job and by the Increment
+// streams that resolved it, so a stream keeps a direct pointer and its
+// per-message path needs no map lookup under a shared lock.
+class ClientCursor {
+ public:
+  explicit ClientCursor(Job* job) : job_(job) {}
+
+  Job& job() const { return *job_; }
+
+  struct Counts {
+    uint64_t success = 0;
+    uint64_t failure = 0;
+  };
+  Counts applied() const;
+
+ private:
+  friend class Job;
+  Job* const job_;
+  // Held only while one message for this (job, client) is applied: contended
+  // only when one client has two streams open at once (a reconnect overlapping
+  // its old stream), never across clients.
+  mutable absl::Mutex mu_;
+  Counts applied_ ABSL_GUARDED_BY(mu_);
+};
+
+// The result of applying one client's cumulative counts to a job.
+struct ApplyResult {
+  // Records added to the job by this message (0 for a duplicate).
+  uint64_t added = 0;
+  // True when a value was lower than one already applied; that value was
+  // ignored.
+  bool regressed = false;
+};
+
+// One job: exact counters summed over its clients, plus what each client has
+// had applied. Counters are atomics so the write path never takes a lock a
+// reader could hold.
+//
+// Thread-safe.
+class Job {
+ public:
+  Job(std::string name, absl::Time created, absl::Duration rate_window);
+
+  Job(const Job&) = delete;
+  Job& operator=(const Job&) = delete;
+
+  const std::string& name() const { return name_; }
+
+  // The cursor of `client_id` on this job, made on first use.
+  // RESOURCE_EXHAUSTED when that would exceed `max_clients`.
+  absl::StatusOr<std::shared_ptr<ClientCursor>> CursorFor(
+      absl::string_view client_id, size_t max_clients);
+
+  // Adds to the job whatever part of (success, failure) the cursor has not
+  // applied yet, and advances the cursor. Lower values are ignored
+  // (regressed). OUT_OF_RANGE, with nothing applied, when a counter would
+  // overflow.
+  absl::StatusOr<ApplyResult> ApplyCumulative(ClientCursor& cursor,
+                                              uint64_t success,
+                                              uint64_t failure, absl::Time now);
+
+  // Sets the expected total, when non-zero.
+  void SetExpectedTotal(uint64_t expected_total);
+  // Marks the job done at `now`; returns false when it already was.
+  bool MarkDone(absl::Time now);
+  bool done() const { return done_.load(std::memory_order_acquire); }
+
+  // Feeds the recent-rate window; called by the registry's sampler.
+  void SampleRate(absl::Time now);
+
+  JobSnapshot Snapshot(absl::Time now) const;
+
+ private:
+  const std::string name_;
+  const absl::Time created_;
+
+  std::atomic<uint64_t> success_{0};
+  std::atomic<uint64_t> failure_{0};
+  std::atomic<uint64_t> expected_total_{0};
+  // Unix nanoseconds; 0 means "not yet".
+  std::atomic<int64_t> first_update_ns_{0};
+  std::atomic<int64_t> last_update_ns_{0};
+  std::atomic<int64_t> finish_ns_{0};
+  std::atomic<bool> done_{false};
+
+  RateWindow rate_window_;
+
+  mutable absl::Mutex clients_mu_;
+  absl::flat_hash_map<std::string, std::shared_ptr<ClientCursor>> clients_
+      ABSL_GUARDED_BY(clients_mu_);
+};
+
+}  // namespace progress
+
+#endif  // PROGRESS_SERVER_JOB_H_

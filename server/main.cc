@@ -1,0 +1,163 @@
+// progressd: the progress-tracker daemon. Parses flags, serves until SIGTERM
+// or SIGINT, then shuts down within the grace period and exits 0.
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/flags/usage_config.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "job_registry.h"
+#include "progress_server.h"
+
+ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
+          "host:port for gRPC. Loopback by default; use 0.0.0.0:PORT to accept "
+          "other hosts. Port 0 picks a free port (see --port_file).");
+ABSL_FLAG(int, write_threads, 2,
+          "Threads serving Increment streams, each with its own completion "
+          "queue.");
+ABSL_FLAG(int, read_threads, 1,
+          "Threads serving GetCounts, ListJobs, StartJob and FinishJob, each "
+          "with its own completion queue, apart from the write threads.");
+ABSL_FLAG(int64_t, max_jobs, 10000,
+          "Most jobs the daemon holds; a call that would create one more "
+          "fails with RESOURCE_EXHAUSTED.");
+ABSL_FLAG(int64_t, max_clients_per_job, 100000,
+          "Most distinct client ids that may report on one job; more fail "
+          "with RESOURCE_EXHAUSTED.");
+ABSL_FLAG(int64_t, max_job_name_bytes, 128,
+          "Longest job name accepted, in bytes. Names may use A-Z a-z 0-9 and "
+          ". _ : -");
+ABSL_FLAG(int, max_message_bytes, 4 << 20,
+          "Largest request message accepted, in bytes.");
+ABSL_FLAG(absl::Duration, rate_window, absl::Seconds(10),
+          "Span over which a job's recent_rate is measured.");
+ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(5),
+          "On SIGTERM/SIGINT, how long open calls may take to end before they "
+          "are cancelled.");
+ABSL_FLAG(std::string, log_level, "info",
+          "Least severe log level shown: trace, debug, info, warn, error, "
+          "critical or off.");
+ABSL_FLAG(std::string, port_file, "",
+          "If set, write the bound gRPC port to this file once listening "
+          "(useful with --listen=127.0.0.1:0).");
+
+namespace {
+
+int Fail(const std::string& message) {
+  spdlog::critical("{}", message);
+  return 2;
+}
+
+// The listen address with the port actually bound, which differs for port 0.
+std::string BoundAddress(const std::string& listen, int port) {
+  const size_t colon = listen.rfind(':');
+  return absl::StrCat(listen.substr(0, colon), ":", port);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Signals are taken synchronously by sigwait below; block them before any
+  // thread exists so every gRPC thread inherits the mask.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  // --help lists this file's flags; gRPC's and Abseil's own stay under
+  // --helpfull.
+  absl::FlagsUsageConfig usage_config;
+  usage_config.contains_help_flags = [](absl::string_view path) {
+    return absl::EndsWith(path, "server/main.cc");
+  };
+  absl::SetFlagsUsageConfig(usage_config);
+  absl::SetProgramUsageMessage(
+      "counts the successes and failures that batch workers report "
+      "and serves them to reporters and dashboards.\n"
+      "Usage: progressd [--listen=127.0.0.1:50051] [flags]");
+  absl::ParseCommandLine(argc, argv);
+
+  const auto level = spdlog::level::from_str(absl::GetFlag(FLAGS_log_level));
+  if (level == spdlog::level::off && absl::GetFlag(FLAGS_log_level) != "off") {
+    return Fail(absl::StrCat("--log_level: unknown level '",
+                             absl::GetFlag(FLAGS_log_level), "'"));
+  }
+  spdlog::set_level(level);
+
+  const int64_t max_jobs = absl::GetFlag(FLAGS_max_jobs);
+  const int64_t max_clients = absl::GetFlag(FLAGS_max_clients_per_job);
+  const int64_t max_name = absl::GetFlag(FLAGS_max_job_name_bytes);
+  if (max_jobs < 1 || max_clients < 1 || max_name < 1) {
+    return Fail(
+        "--max_jobs, --max_clients_per_job and --max_job_name_bytes must each "
+        "be at least 1");
+  }
+  if (absl::GetFlag(FLAGS_rate_window) <= absl::ZeroDuration() ||
+      absl::GetFlag(FLAGS_shutdown_grace) < absl::ZeroDuration()) {
+    return Fail(
+        "--rate_window must be positive, --shutdown_grace not negative");
+  }
+
+  progress::RegistryOptions registry_options;
+  registry_options.limits.max_jobs = static_cast<size_t>(max_jobs);
+  registry_options.limits.max_clients_per_job =
+      static_cast<size_t>(max_clients);
+  registry_options.limits.max_job_name_bytes = static_cast<size_t>(max_name);
+  registry_options.rate_window = absl::GetFlag(FLAGS_rate_window);
+  progress::JobRegistry registry(registry_options);
+
+  progress::ServerOptions server_options;
+  server_options.listen_address = absl::GetFlag(FLAGS_listen);
+  server_options.write_threads = absl::GetFlag(FLAGS_write_threads);
+  server_options.read_threads = absl::GetFlag(FLAGS_read_threads);
+  server_options.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
+  progress::ProgressServer server(server_options, &registry);
+  if (absl::Status started = server.Start(); !started.ok()) {
+    return Fail(absl::StrCat("progressd cannot start: ", started.ToString()));
+  }
+
+  const std::string port_file = absl::GetFlag(FLAGS_port_file);
+  if (!port_file.empty()) {
+    // Written whole then renamed, so a watcher never reads a partial number.
+    const std::string temp = port_file + ".tmp";
+    std::ofstream(temp) << server.port() << "\n";
+    if (std::rename(temp.c_str(), port_file.c_str()) != 0) {
+      server.Shutdown(absl::ZeroDuration());
+      return Fail(absl::StrCat("cannot write --port_file ", port_file));
+    }
+  }
+
+  spdlog::info(
+      "progressd listening on {} | write threads {} | read threads "
+      "{} | max jobs {} | max clients/job {} | max job name {} bytes | max "
+      "message {} bytes | rate window {} | shutdown grace {}",
+      BoundAddress(server_options.listen_address, server.port()),
+      server_options.write_threads, server_options.read_threads, max_jobs,
+      max_clients, max_name, server_options.max_message_bytes,
+      absl::FormatDuration(registry_options.rate_window),
+      absl::FormatDuration(absl::GetFlag(FLAGS_shutdown_grace)));
+
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  const absl::Duration grace = absl::GetFlag(FLAGS_shutdown_grace);
+  spdlog::info("progressd received {}; finishing open calls (grace {})",
+               strsignal(signal_number), absl::FormatDuration(grace));
+  server.Shutdown(grace);
+
+  const progress::RegistryStats stats = registry.Stats();
+  spdlog::info(
+      "progressd stopped | jobs {} | entries applied {} | regressions ignored "
+      "{} | overflows rejected {}",
+      stats.jobs, stats.entries_applied, stats.regressions_ignored,
+      stats.overflows_rejected);
+  return 0;
+}

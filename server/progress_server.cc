@@ -1,0 +1,123 @@
+#include "progress_server.h"
+
+#include <grpcpp/security/server_credentials.h>
+#include <grpcpp/server_builder.h>
+#include <spdlog/spdlog.h>
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "increment_call.h"
+#include "read_handlers.h"
+#include "unary_call.h"
+
+namespace progress {
+namespace {
+
+// Calls waiting on each queue for the next RPC of each kind, so a burst of new
+// streams does not wait for a thread to re-arm one by one.
+constexpr int kPendingCallsPerQueue = 16;
+
+void ArmReadCalls(const QueueContext& queue) {
+  using Service = v1::ProgressTracker::AsyncService;
+  UnaryCall<v1::GetCountsRequest, v1::GetCountsResponse>::Arm(
+      queue, "GetCounts", &Service::RequestGetCounts, &HandleGetCounts);
+  UnaryCall<v1::ListJobsRequest, v1::ListJobsResponse>::Arm(
+      queue, "ListJobs", &Service::RequestListJobs, &HandleListJobs);
+  UnaryCall<v1::StartJobRequest, v1::StartJobResponse>::Arm(
+      queue, "StartJob", &Service::RequestStartJob, &HandleStartJob);
+  UnaryCall<v1::FinishJobRequest, v1::FinishJobResponse>::Arm(
+      queue, "FinishJob", &Service::RequestFinishJob, &HandleFinishJob);
+}
+
+}  // namespace
+
+ProgressServer::ProgressServer(ServerOptions options, JobRegistry* registry)
+    : options_(std::move(options)), registry_(registry) {}
+
+ProgressServer::~ProgressServer() { Shutdown(absl::ZeroDuration()); }
+
+absl::Status ProgressServer::Start() {
+  if (options_.write_threads < 1 || options_.read_threads < 1) {
+    return absl::InvalidArgumentError(
+        "write_threads and read_threads must each be at least 1");
+  }
+  if (options_.max_message_bytes < 1) {
+    return absl::InvalidArgumentError("max_message_bytes must be positive");
+  }
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(options_.listen_address,
+                           grpc::InsecureServerCredentials(), &port_);
+  builder.RegisterService(&service_);
+  builder.SetMaxReceiveMessageSize(options_.max_message_bytes);
+  // A second daemon on the same port would split the clients between two
+  // registries; refuse to share it.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  for (int i = 0; i < options_.write_threads; ++i) {
+    write_queues_.push_back(builder.AddCompletionQueue());
+  }
+  for (int i = 0; i < options_.read_threads; ++i) {
+    read_queues_.push_back(builder.AddCompletionQueue());
+  }
+  server_ = builder.BuildAndStart();
+  if (server_ == nullptr || port_ == 0) {
+    server_.reset();
+    write_queues_.clear();
+    read_queues_.clear();
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", options_.listen_address,
+                     " (address in use, or not an address of this host?)"));
+  }
+
+  // Increment is requested only on the write queues and the unary calls only
+  // on the read queues: that split is what keeps readers from starving.
+  for (auto& queue : write_queues_) {
+    const QueueContext context{&service_, queue.get(), registry_, &live_calls_};
+    for (int i = 0; i < kPendingCallsPerQueue; ++i) IncrementCall::Arm(context);
+  }
+  for (auto& queue : read_queues_) {
+    const QueueContext context{&service_, queue.get(), registry_, &live_calls_};
+    for (int i = 0; i < kPendingCallsPerQueue; ++i) ArmReadCalls(context);
+  }
+  for (auto& queue : write_queues_) {
+    threads_.emplace_back(&ProgressServer::ServeQueue, this, queue.get());
+  }
+  for (auto& queue : read_queues_) {
+    threads_.emplace_back(&ProgressServer::ServeQueue, this, queue.get());
+  }
+  sampler_ = std::thread(&ProgressServer::SampleRatesUntilStopped, this);
+  running_ = true;
+  return absl::OkStatus();
+}
+
+void ProgressServer::ServeQueue(grpc::ServerCompletionQueue* queue) {
+  void* tag = nullptr;
+  bool ok = false;
+  while (queue->Next(&tag, &ok)) static_cast<CallTag*>(tag)->Proceed(ok);
+}
+
+void ProgressServer::SampleRatesUntilStopped() {
+  while (!stop_sampler_.WaitForNotificationWithTimeout(
+      options_.rate_sample_interval)) {
+    registry_->SampleRates();
+  }
+}
+
+void ProgressServer::Shutdown(absl::Duration grace) {
+  if (!running_) return;
+  running_ = false;
+  // Open calls may finish until the deadline; then gRPC cancels them, and
+  // their pending operations come back not-ok to the still-running threads.
+  server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
+  // A queue must not be shut down while a call on it could still start an
+  // operation, so wait for every call object to be gone first.
+  live_calls_.WaitUntilNone();
+  for (auto& queue : write_queues_) queue->Shutdown();
+  for (auto& queue : read_queues_) queue->Shutdown();
+  for (std::thread& thread : threads_) thread.join();
+  threads_.clear();
+  stop_sampler_.Notify();
+  sampler_.join();
+}
+
+}  // namespace progress

@@ -1,0 +1,79 @@
+#ifndef PROGRESS_SERVER_PROGRESS_SERVER_H_
+#define PROGRESS_SERVER_PROGRESS_SERVER_H_
+
+#include <grpcpp/server.h>
+
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
+#include "call_tag.h"
+#include "job_registry.h"
+
+namespace progress {
+
+struct ServerOptions {
+  // host:port to listen on; port 0 picks a free one (see port()).
+  std::string listen_address = "127.0.0.1:50051";
+  // Threads (each with its own completion queue) serving Increment streams.
+  int write_threads = 2;
+  // Threads (each with its own completion queue) serving every other RPC.
+  int read_threads = 1;
+  // The largest request message accepted; larger ones fail RESOURCE_EXHAUSTED.
+  int max_message_bytes = 4 << 20;
+  // How often the recent-rate window is sampled.
+  absl::Duration rate_sample_interval = absl::Seconds(1);
+};
+
+// The gRPC face of the daemon over a JobRegistry, on the completion-queue API
+// so that Increment and the reads have their own queues and threads: a flood
+// of increments can occupy every write thread and a GetCounts still runs at
+// once on a read thread.
+//
+// Start() once, Shutdown() once (the destructor does it if needed). Not
+// thread-safe itself; the registry it serves is.
+class ProgressServer {
+ public:
+  ProgressServer(ServerOptions options, JobRegistry* registry);
+  ~ProgressServer();
+
+  ProgressServer(const ProgressServer&) = delete;
+  ProgressServer& operator=(const ProgressServer&) = delete;
+
+  // Binds, starts the threads and returns. UNAVAILABLE if the address cannot
+  // be bound; INVALID_ARGUMENT for bad options.
+  absl::Status Start();
+
+  // The bound port, after Start().
+  int port() const { return port_; }
+
+  // Stops accepting calls, lets open calls end for up to `grace`, cancels
+  // what remains, and joins every thread.
+  void Shutdown(absl::Duration grace);
+
+ private:
+  void ServeQueue(grpc::ServerCompletionQueue* queue);
+  void SampleRatesUntilStopped();
+
+  const ServerOptions options_;
+  JobRegistry* const registry_;
+
+  v1::ProgressTracker::AsyncService service_;
+  std::unique_ptr<grpc::Server> server_;
+  std::vector<std::unique_ptr<grpc::ServerCompletionQueue>> write_queues_;
+  std::vector<std::unique_ptr<grpc::ServerCompletionQueue>> read_queues_;
+  std::vector<std::thread> threads_;
+  LiveCalls live_calls_;
+  absl::Notification stop_sampler_;
+  std::thread sampler_;
+  int port_ = 0;
+  bool running_ = false;
+};
+
+}  // namespace progress
+
+#endif  // PROGRESS_SERVER_PROGRESS_SERVER_H_

@@ -1,0 +1,35 @@
+#ifndef PROGRESS_SERVER_READ_HANDLERS_H_
+#define PROGRESS_SERVER_READ_HANDLERS_H_
+
+#include "absl/status/status.h"
+#include "job_registry.h"
+#include "progress/v1/progress.pb.h"
+
+namespace progress {
+
+// The unary RPCs (reads and job control) as plain functions of the registry:
+// the gRPC call classes only move messages in and out of these.
+
+// Fills `job` from a snapshot.
+void ToProto(const JobSnapshot& snapshot, v1::Job* job);
+
+// The default and the largest ListJobs page.
+inline constexpr size_t kDefaultPageSize = 100;
+inline constexpr size_t kMaxPageSize = 1000;
+
+absl::Status HandleGetCounts(JobRegistry& registry,
+                             const v1::GetCountsRequest& request,
+                             v1::GetCountsResponse* response);
+absl::Status HandleListJobs(JobRegistry& registry,
+                            const v1::ListJobsRequest& request,
+                            v1::ListJobsResponse* response);
+absl::Status HandleStartJob(JobRegistry& registry,
+                            const v1::StartJobRequest& request,
+                            v1::StartJobResponse* response);
+absl::Status HandleFinishJob(JobRegistry& registry,
+                             const v1::FinishJobRequest& request,
+                             v1::FinishJobResponse* response);
+
+}  // namespace progress
+
+#endif  // PROGRESS_SERVER_READ_HANDLERS_H_

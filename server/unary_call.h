@@ -1,0 +1,78 @@
+#ifndef PROGRESS_SERVER_UNARY_CALL_H_
+#define PROGRESS_SERVER_UNARY_CALL_H_
+
+#include <grpcpp/support/async_unary_call.h>
+#include <spdlog/spdlog.h>
+
+#include "absl/status/status.h"
+#include "call_tag.h"
+#include "grpc_status.h"
+
+namespace progress {
+
+// One unary RPC (a read or a job-control call) on a read queue: wait for the
+// call, run its plain handler, send the reply, and go.
+template <typename Request, typename Response>
+class UnaryCall final : public CallTag {
+ public:
+  using Writer = grpc::ServerAsyncResponseWriter<Response>;
+  using RequestMethod = void (v1::ProgressTracker::AsyncService::*)(
+      grpc::ServerContext*, Request*, Writer*, grpc::CompletionQueue*,
+      grpc::ServerCompletionQueue*, void*);
+  using Handler = absl::Status (*)(JobRegistry&, const Request&, Response*);
+
+  // Posts a call object waiting for the next call of `method` on `queue`.
+  static void Arm(const QueueContext& queue, const char* name,
+                  RequestMethod method, Handler handler) {
+    auto* call = new UnaryCall(queue, name, method, handler);
+    (queue.service->*method)(&call->context_, &call->request_, &call->writer_,
+                             queue.queue, queue.queue, call);
+  }
+
+  void Proceed(bool ok) override {
+    if (!ok || finishing_) {  // Shutdown before a call came, or reply sent.
+      delete this;
+      return;
+    }
+    Arm(queue_, name_, method_, handler_);
+    finishing_ = true;
+    Response response;
+    const absl::Status status = handler_(*queue_.registry, request_, &response);
+    if (status.ok()) {
+      writer_.Finish(response, grpc::Status::OK, this);
+      return;
+    }
+    if (absl::IsNotFound(status)) {
+      spdlog::info("{} from {}: {}", name_, context_.peer(), status.ToString());
+    } else {
+      spdlog::warn("{} from {} rejected: {}", name_, context_.peer(),
+                   status.ToString());
+    }
+    writer_.FinishWithError(ToGrpcStatus(status), this);
+  }
+
+ private:
+  UnaryCall(const QueueContext& queue, const char* name, RequestMethod method,
+            Handler handler)
+      : queue_(queue),
+        name_(name),
+        method_(method),
+        handler_(handler),
+        writer_(&context_) {
+    queue_.live_calls->Add();
+  }
+  ~UnaryCall() override { queue_.live_calls->Remove(); }
+
+  const QueueContext queue_;
+  const char* const name_;
+  const RequestMethod method_;
+  const Handler handler_;
+  bool finishing_ = false;
+  grpc::ServerContext context_;
+  Request request_;
+  Writer writer_;
+};
+
+}  // namespace progress
+
+#endif  // PROGRESS_SERVER_UNARY_CALL_H_

@@ -1,0 +1,73 @@
+#ifndef PROGRESS_TESTS_TEST_SERVER_H_
+#define PROGRESS_TESTS_TEST_SERVER_H_
+
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "job_registry.h"
+#include "progress/v1/progress.grpc.pb.h"
+#include "progress_server.h"
+
+namespace progress::testing {
+
+// A real ProgressServer on a free loopback port, for tests that talk gRPC.
+class TestServer {
+ public:
+  explicit TestServer(RegistryOptions registry_options = {},
+                      ServerOptions server_options = {})
+      : registry_(registry_options),
+        server_(WithFreePort(server_options), &registry_) {
+    const absl::Status started = server_.Start();
+    EXPECT_TRUE(started.ok()) << started;
+  }
+
+  ~TestServer() { server_.Shutdown(absl::Seconds(1)); }
+
+  std::string address() const {
+    return absl::StrCat("127.0.0.1:", server_.port());
+  }
+
+  // A stub on a channel of its own, so tests can model separate processes.
+  std::unique_ptr<v1::ProgressTracker::Stub> NewStub() const {
+    return v1::ProgressTracker::NewStub(
+        grpc::CreateChannel(address(), grpc::InsecureChannelCredentials()));
+  }
+
+  JobRegistry& registry() { return registry_; }
+  ProgressServer& server() { return server_; }
+
+ private:
+  static ServerOptions WithFreePort(ServerOptions options) {
+    options.listen_address = "127.0.0.1:0";
+    return options;
+  }
+
+  JobRegistry registry_;
+  ProgressServer server_;
+};
+
+inline v1::JobCounts Counts(const std::string& job, uint64_t success,
+                            uint64_t failure) {
+  v1::JobCounts counts;
+  counts.set_job(job);
+  counts.set_success(success);
+  counts.set_failure(failure);
+  return counts;
+}
+
+inline v1::IncrementRequest Message(const std::string& client_id,
+                                    const v1::JobCounts& counts) {
+  v1::IncrementRequest request;
+  request.set_client_id(client_id);
+  *request.add_jobs() = counts;
+  return request;
+}
+
+}  // namespace progress::testing
+
+#endif  // PROGRESS_TESTS_TEST_SERVER_H_

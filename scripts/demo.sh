@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds, and runs progressd in the foreground on its
-# defaults (gRPC on 127.0.0.1:50051). Ctrl-C stops it cleanly. Extra arguments
-# go to progressd.
+# The README's first command: installs what is missing, builds, and runs the
+# demo batch job end to end (progressd, 4 worker processes, the reporter
+# logging progress). Extra arguments go to the driver, e.g. --records=1000000.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build_dir=${BUILD_DIR:-$root/build}
 
 "$root/scripts/build.sh"
-exec "$build_dir/server/progressd" "$@"
+exec "$root/scripts/run_demo.sh" "$build_dir" "$@"

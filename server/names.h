@@ -12,6 +12,10 @@ namespace progress {
 inline constexpr absl::string_view kNameCharsetDescription =
     "A-Z a-z 0-9 and . _ : -";
 
+// The longest job name a client accepts; the daemon's own limit is a flag
+// (--max_job_name_bytes) with this default.
+inline constexpr size_t kDefaultMaxJobNameBytes = 128;
+
 // The longest client id a stream may carry.
 inline constexpr size_t kMaxClientIdBytes = 128;
 

@@ -1,0 +1,157 @@
+/* progress-tracker client: the C interface of libprogress_client.
+ *
+ * Workers report successes and failures per job; a background thread sends the
+ * client's cumulative counts to progressd every flush interval. Reporting costs
+ * one relaxed atomic add: no lock, no allocation, no system call, no blocking.
+ *
+ * The interface is C (opaque handles, const char*, integers, status codes) so
+ * the library can be linked from code built with any C++ standard library ABI
+ * (e.g. -D_GLIBCXX_USE_CXX11_ABI=0) and beside another copy of gRPC or
+ * Protobuf. C++ users include <progress/client.hpp>, a header-only wrapper.
+ *
+ * Status codes are gRPC's canonical codes (PROGRESS_OK is 0). After a call on a
+ * thread returns a non-zero code, progress_last_error() on that thread says
+ * why.
+ */
+#ifndef PROGRESS_CLIENT_H_
+#define PROGRESS_CLIENT_H_
+
+#include <stdint.h>
+
+#if defined(__GNUC__)
+#define PROGRESS_API __attribute__((visibility("default")))
+#else
+#define PROGRESS_API
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum progress_status_code {
+  PROGRESS_OK = 0,
+  PROGRESS_CANCELLED = 1,
+  PROGRESS_UNKNOWN = 2,
+  PROGRESS_INVALID_ARGUMENT = 3,
+  PROGRESS_DEADLINE_EXCEEDED = 4,
+  PROGRESS_NOT_FOUND = 5,
+  PROGRESS_ALREADY_EXISTS = 6,
+  PROGRESS_PERMISSION_DENIED = 7,
+  PROGRESS_RESOURCE_EXHAUSTED = 8,
+  PROGRESS_FAILED_PRECONDITION = 9,
+  PROGRESS_ABORTED = 10,
+  PROGRESS_OUT_OF_RANGE = 11,
+  PROGRESS_UNIMPLEMENTED = 12,
+  PROGRESS_INTERNAL = 13,
+  PROGRESS_UNAVAILABLE = 14,
+  PROGRESS_DATA_LOSS = 15,
+  PROGRESS_UNAUTHENTICATED = 16
+};
+
+/* A connection to one daemon, with one background flusher thread. */
+typedef struct progress_client progress_client;
+/* One job's counters on one client. Owned by the client; valid until the
+ * client is destroyed. */
+typedef struct progress_job progress_job;
+
+typedef struct progress_client_options {
+  /* host:port of progressd. NULL or "": $PROGRESS_TRACKER_ADDRESS, else
+   * 127.0.0.1:50051. */
+  const char* target;
+  /* This client's id. NULL or "": a random one (the usual choice: one id per
+   * process lifetime). */
+  const char* client_id;
+  /* How often changed counts are sent. <= 0: 100 ms. */
+  int64_t flush_interval_ms;
+  /* How long destroy/shutdown may spend on the final flush. <= 0: 2000 ms. */
+  int64_t shutdown_timeout_ms;
+} progress_client_options;
+
+/* A job as the daemon sums it over all clients. Times are Unix nanoseconds,
+ * 0 when not yet set. */
+typedef struct progress_job_info {
+  uint64_t success;
+  uint64_t failure;
+  uint64_t expected_total; /* 0 = unknown */
+  int64_t created_time_ns;
+  int64_t first_update_time_ns;
+  int64_t last_update_time_ns;
+  int64_t finish_time_ns;
+  double average_rate; /* records/s since the first update */
+  double recent_rate;  /* records/s over the daemon's rate window */
+  uint32_t clients;
+  int done; /* 1 once FinishJob was called */
+} progress_job_info;
+
+/* Fills `options` with the defaults (all zero / NULL). */
+PROGRESS_API void progress_client_options_init(progress_client_options* options);
+
+/* Creates a client; `options` may be NULL. Connecting is lazy, so a missing
+ * daemon is not an error here. INVALID_ARGUMENT for a malformed client id. */
+PROGRESS_API int progress_client_create(const progress_client_options* options,
+                                        progress_client** out);
+
+/* Shuts down (final flush bounded by shutdown_timeout_ms) and frees. */
+PROGRESS_API void progress_client_destroy(progress_client* client);
+
+/* The process-wide client, made on first use from $PROGRESS_TRACKER_ADDRESS,
+ * for code that runs many tasks in one long-lived process (e.g. a Ray
+ * worker). It is flushed at normal process exit; never destroy it. */
+PROGRESS_API progress_client* progress_default_client(void);
+
+PROGRESS_API const char* progress_client_id(const progress_client* client);
+PROGRESS_API const char* progress_client_target(const progress_client* client);
+
+/* The handle of job `name` on this client, made on first use (may allocate
+ * once). INVALID_ARGUMENT unless `name` is 1-128 bytes of A-Z a-z 0-9 . _ : -
+ * Look the handle up once and keep it: this call takes a lock. */
+PROGRESS_API int progress_client_job(progress_client* client, const char* name,
+                                     progress_job** out);
+
+/* The hot path: thread-safe, lock-free, never blocks, never fails. A NULL job
+ * is ignored. */
+PROGRESS_API void progress_job_add_success(progress_job* job, uint64_t n);
+PROGRESS_API void progress_job_add_failure(progress_job* job, uint64_t n);
+
+/* What this client has counted for the job so far (not what was sent). */
+PROGRESS_API void progress_job_local_counts(const progress_job* job,
+                                            uint64_t* success,
+                                            uint64_t* failure);
+
+/* Returns PROGRESS_OK once the daemon has confirmed it holds every count this
+ * thread added before the call. DEADLINE_EXCEEDED if that did not happen
+ * within timeout_ms (the message says why, e.g. the daemon is unreachable);
+ * counting goes on and a later flush will deliver. */
+PROGRESS_API int progress_client_flush(progress_client* client,
+                                       int64_t timeout_ms);
+
+/* A final flush bounded by timeout_ms, then stops the flusher. Later adds are
+ * counted locally but never sent. Idempotent. */
+PROGRESS_API int progress_client_shutdown(progress_client* client,
+                                          int64_t timeout_ms);
+
+/* Driver calls, synchronous with a deadline. */
+PROGRESS_API int progress_client_start_job(progress_client* client,
+                                           const char* name,
+                                           uint64_t expected_total,
+                                           int64_t timeout_ms);
+PROGRESS_API int progress_client_finish_job(progress_client* client,
+                                            const char* name,
+                                            int64_t timeout_ms);
+PROGRESS_API int progress_client_get_counts(progress_client* client,
+                                            const char* name,
+                                            int64_t timeout_ms,
+                                            progress_job_info* out);
+
+/* The message of this thread's last failed call ("" if none). Valid until the
+ * thread's next call into the library. */
+PROGRESS_API const char* progress_last_error(void);
+
+/* "OK", "UNAVAILABLE", ... for a status code. */
+PROGRESS_API const char* progress_status_name(int code);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* PROGRESS_CLIENT_H_ */

@@ -1,0 +1,145 @@
+// progress-reporter: polls progressd and logs progress in the seed's format.
+#include <signal.h>
+#include <spdlog/pattern_formatter.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/flags/usage_config.h"
+#include "absl/strings/match.h"
+#include "absl/time/time.h"
+#include "reporter.h"
+
+ABSL_FLAG(std::string, server, "",
+          "progressd to poll (host:port). Empty: $PROGRESS_TRACKER_ADDRESS, "
+          "else 127.0.0.1:50051.");
+ABSL_FLAG(std::vector<std::string>, job, {},
+          "Job to follow; repeat the flag or separate with commas for several. "
+          "Empty: every job the daemon has.");
+ABSL_FLAG(absl::Duration, interval, absl::Milliseconds(500),
+          "Time between polls.");
+ABSL_FLAG(uint64_t, total, 0,
+          "Expected records, replacing the jobs' own expected totals; 0 keeps "
+          "theirs.");
+ABSL_FLAG(bool, until_done, false,
+          "Exit once every followed job is finished or has reached its total.");
+ABSL_FLAG(bool, fail_on_failures, false,
+          "Exit with status 4 if a followed job had failures.");
+ABSL_FLAG(std::string, format, "log",
+          "log: the progress lines and final summary; json: one JSON object "
+          "per job per poll on stdout.");
+ABSL_FLAG(absl::Duration, connect_timeout, absl::Seconds(10),
+          "Exit with status 3 if the daemon is not reached within this time "
+          "of starting. Once reached, the reporter keeps polling through "
+          "outages.");
+
+namespace {
+
+std::atomic<bool> stop_requested{false};
+
+void RequestStop(int) { stop_requested.store(true); }
+
+// Writes the level as the seed's Python logging does: INFO, WARNING, ERROR.
+class UpperLevel : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg& message, const std::tm&,
+              spdlog::memory_buf_t& dest) override {
+    const char* name = "INFO";
+    switch (message.level) {
+      case spdlog::level::trace:
+      case spdlog::level::debug:
+        name = "DEBUG";
+        break;
+      case spdlog::level::warn:
+        name = "WARNING";
+        break;
+      case spdlog::level::err:
+        name = "ERROR";
+        break;
+      case spdlog::level::critical:
+        name = "CRITICAL";
+        break;
+      default:
+        break;
+    }
+    dest.append(name, name + std::char_traits<char>::length(name));
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<UpperLevel>();
+  }
+};
+
+std::shared_ptr<spdlog::logger> StdoutLogger(const std::string& name,
+                                             const std::string& pattern) {
+  auto logger = std::make_shared<spdlog::logger>(
+      name, std::make_shared<spdlog::sinks::stdout_sink_mt>());
+  auto formatter = std::make_unique<spdlog::pattern_formatter>();
+  formatter->add_flag<UpperLevel>('*').set_pattern(pattern);
+  logger->set_formatter(std::move(formatter));
+  // Lines must reach a pipe or a log file as they happen.
+  logger->flush_on(spdlog::level::trace);
+  return logger;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::FlagsUsageConfig usage_config;
+  usage_config.contains_help_flags = [](absl::string_view path) {
+    return absl::EndsWith(path, "reporter/main.cc");
+  };
+  absl::SetFlagsUsageConfig(usage_config);
+  absl::SetProgramUsageMessage(
+      "polls progressd and logs each job's progress and a final summary.\n"
+      "Usage: progress-reporter [--job=NAME] [--until_done] [flags]\n"
+      "Exit status: 0 done, 2 bad flags, 3 never reached the daemon, 4 a job "
+      "had failures (with --fail_on_failures).");
+  absl::ParseCommandLine(argc, argv);
+
+  progress::reporter::ReporterOptions options;
+  options.server = absl::GetFlag(FLAGS_server);
+  if (options.server.empty()) {
+    const char* from_env = std::getenv("PROGRESS_TRACKER_ADDRESS");
+    options.server =
+        from_env != nullptr && *from_env != '\0' ? from_env : "127.0.0.1:50051";
+  }
+  for (const std::string& job : absl::GetFlag(FLAGS_job)) {
+    if (!job.empty()) options.jobs.push_back(job);
+  }
+  options.interval = absl::GetFlag(FLAGS_interval);
+  options.total = absl::GetFlag(FLAGS_total);
+  options.until_done = absl::GetFlag(FLAGS_until_done);
+  options.fail_on_failures = absl::GetFlag(FLAGS_fail_on_failures);
+  options.connect_timeout = absl::GetFlag(FLAGS_connect_timeout);
+  const std::string format = absl::GetFlag(FLAGS_format);
+
+  auto log = StdoutLogger("progress-reporter",
+                          "%Y-%m-%d %H:%M:%S,%e %* progress-reporter: %v");
+  auto plain = StdoutLogger("progress-summary", "%v");
+  if (format == "json") {
+    options.format = progress::reporter::Format::kJson;
+  } else if (format != "log") {
+    log->error("--format must be log or json, not '{}'", format);
+    return progress::reporter::kExitUsage;
+  }
+  if (options.interval <= absl::ZeroDuration()) {
+    log->error("--interval must be positive");
+    return progress::reporter::kExitUsage;
+  }
+
+  struct sigaction action = {};
+  action.sa_handler = RequestStop;
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+
+  progress::reporter::Reporter reporter(options, log, plain);
+  return reporter.Run(stop_requested);
+}

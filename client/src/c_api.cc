@@ -1,0 +1,257 @@
+// The exported C functions: argument checks, exception walls and status
+// translation around ClientCore. Nothing C++ crosses this boundary.
+#include <atomic>
+#include <cstdlib>
+#include <exception>
+#include <memory>
+#include <new>
+#include <string>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "client_core.h"
+#include "progress/client.h"
+
+struct progress_client {
+  std::unique_ptr<progress::client::ClientCore> core;
+};
+
+namespace {
+
+using progress::client::ClientCore;
+using progress::client::JobCounter;
+
+thread_local std::string last_error;
+// Set once the default client exists, so destroy can refuse it without
+// creating it.
+std::atomic<progress_client*> default_client{nullptr};
+
+int Report(const absl::Status& status) {
+  if (status.ok()) return PROGRESS_OK;
+  last_error = std::string(status.message());
+  return static_cast<int>(status.code());
+}
+
+int Fail(int code, const char* message) {
+  last_error = message;
+  return code;
+}
+
+// Runs `body`, turning any exception into a status so none unwinds into C.
+template <typename Body>
+int Guarded(Body&& body) {
+  try {
+    return body();
+  } catch (const std::bad_alloc&) {
+    return Fail(PROGRESS_RESOURCE_EXHAUSTED, "out of memory");
+  } catch (const std::exception& error) {
+    last_error = error.what();
+    return PROGRESS_INTERNAL;
+  } catch (...) {
+    return Fail(PROGRESS_INTERNAL, "unknown exception");
+  }
+}
+
+absl::Duration Millis(int64_t milliseconds) {
+  return absl::Milliseconds(milliseconds < 0 ? 0 : milliseconds);
+}
+
+int64_t Nanos(const google::protobuf::Timestamp& time) {
+  return time.seconds() * 1'000'000'000 + time.nanos();
+}
+
+void Fill(const progress::v1::Job& job, progress_job_info* info) {
+  info->success = job.success();
+  info->failure = job.failure();
+  info->expected_total = job.expected_total();
+  info->created_time_ns =
+      job.has_created_time() ? Nanos(job.created_time()) : 0;
+  info->first_update_time_ns =
+      job.has_first_update_time() ? Nanos(job.first_update_time()) : 0;
+  info->last_update_time_ns =
+      job.has_last_update_time() ? Nanos(job.last_update_time()) : 0;
+  info->finish_time_ns = job.has_finish_time() ? Nanos(job.finish_time()) : 0;
+  info->average_rate = job.average_rate();
+  info->recent_rate = job.recent_rate();
+  info->clients = job.clients();
+  info->done = job.done() ? 1 : 0;
+}
+
+constexpr const char* kNullClient = "client is NULL";
+constexpr const char* kNullName = "job name is NULL";
+
+}  // namespace
+
+extern "C" {
+
+void progress_client_options_init(progress_client_options* options) {
+  if (options == nullptr) return;
+  *options = progress_client_options{};
+}
+
+int progress_client_create(const progress_client_options* options,
+                           progress_client** out) {
+  if (out == nullptr) return Fail(PROGRESS_INVALID_ARGUMENT, "out is NULL");
+  *out = nullptr;
+  return Guarded([&]() -> int {
+    progress::client::CoreOptions core_options;
+    if (options != nullptr) {
+      if (options->target != nullptr) core_options.target = options->target;
+      if (options->client_id != nullptr) {
+        core_options.client_id = options->client_id;
+      }
+      core_options.flush_interval = Millis(options->flush_interval_ms);
+      core_options.shutdown_timeout = Millis(options->shutdown_timeout_ms);
+    }
+    auto core = ClientCore::Create(std::move(core_options));
+    if (!core.ok()) return Report(core.status());
+    *out = new progress_client{std::move(*core)};
+    return PROGRESS_OK;
+  });
+}
+
+void progress_client_destroy(progress_client* client) {
+  if (client == nullptr || client == default_client.load()) return;
+  Guarded([&]() -> int {
+    delete client;
+    return PROGRESS_OK;
+  });
+}
+
+progress_client* progress_default_client(void) {
+  static progress_client* const client = [] {
+    auto core = ClientCore::Create(progress::client::CoreOptions{});
+    // Only a malformed client id can fail, and the default one is random.
+    if (!core.ok()) std::abort();
+    auto* created = new progress_client{std::move(*core)};
+    default_client.store(created);
+    // Flush at normal exit. The object is never freed: other exit-time code
+    // may still add to it, and adds must stay safe.
+    std::atexit([] {
+      ClientCore& core = *progress_default_client()->core;
+      core.Shutdown(core.shutdown_timeout()).IgnoreError();
+    });
+    return created;
+  }();
+  return client;
+}
+
+const char* progress_client_id(const progress_client* client) {
+  return client == nullptr ? "" : client->core->client_id().c_str();
+}
+
+const char* progress_client_target(const progress_client* client) {
+  return client == nullptr ? "" : client->core->target().c_str();
+}
+
+int progress_client_job(progress_client* client, const char* name,
+                        progress_job** out) {
+  if (out == nullptr) return Fail(PROGRESS_INVALID_ARGUMENT, "out is NULL");
+  *out = nullptr;
+  if (client == nullptr) return Fail(PROGRESS_INVALID_ARGUMENT, kNullClient);
+  if (name == nullptr) return Fail(PROGRESS_INVALID_ARGUMENT, kNullName);
+  return Guarded([&]() -> int {
+    absl::StatusOr<JobCounter*> counter = client->core->GetJob(name);
+    if (!counter.ok()) return Report(counter.status());
+    *out = reinterpret_cast<progress_job*>(*counter);
+    return PROGRESS_OK;
+  });
+}
+
+void progress_job_add_success(progress_job* job, uint64_t n) {
+  if (job == nullptr) return;
+  reinterpret_cast<JobCounter*>(job)->success.fetch_add(
+      n, std::memory_order_relaxed);
+}
+
+void progress_job_add_failure(progress_job* job, uint64_t n) {
+  if (job == nullptr) return;
+  reinterpret_cast<JobCounter*>(job)->failure.fetch_add(
+      n, std::memory_order_relaxed);
+}
+
+void progress_job_local_counts(const progress_job* job, uint64_t* success,
+                               uint64_t* failure) {
+  const auto* counter = reinterpret_cast<const JobCounter*>(job);
+  if (success != nullptr) {
+    *success = counter ? counter->success.load(std::memory_order_relaxed) : 0;
+  }
+  if (failure != nullptr) {
+    *failure = counter ? counter->failure.load(std::memory_order_relaxed) : 0;
+  }
+}
+
+int progress_client_flush(progress_client* client, int64_t timeout_ms) {
+  if (client == nullptr) return Fail(PROGRESS_INVALID_ARGUMENT, kNullClient);
+  return Guarded(
+      [&]() -> int { return Report(client->core->Flush(Millis(timeout_ms))); });
+}
+
+int progress_client_shutdown(progress_client* client, int64_t timeout_ms) {
+  if (client == nullptr) return Fail(PROGRESS_INVALID_ARGUMENT, kNullClient);
+  return Guarded([&]() -> int {
+    return Report(client->core->Shutdown(Millis(timeout_ms)));
+  });
+}
+
+int progress_client_start_job(progress_client* client, const char* name,
+                              uint64_t expected_total, int64_t timeout_ms) {
+  if (client == nullptr) return Fail(PROGRESS_INVALID_ARGUMENT, kNullClient);
+  if (name == nullptr) return Fail(PROGRESS_INVALID_ARGUMENT, kNullName);
+  return Guarded([&]() -> int {
+    return Report(
+        client->core->StartJob(name, expected_total, Millis(timeout_ms))
+            .status());
+  });
+}
+
+int progress_client_finish_job(progress_client* client, const char* name,
+                               int64_t timeout_ms) {
+  if (client == nullptr) return Fail(PROGRESS_INVALID_ARGUMENT, kNullClient);
+  if (name == nullptr) return Fail(PROGRESS_INVALID_ARGUMENT, kNullName);
+  return Guarded([&]() -> int {
+    return Report(client->core->FinishJob(name, Millis(timeout_ms)).status());
+  });
+}
+
+int progress_client_get_counts(progress_client* client, const char* name,
+                               int64_t timeout_ms, progress_job_info* out) {
+  if (client == nullptr) return Fail(PROGRESS_INVALID_ARGUMENT, kNullClient);
+  if (name == nullptr) return Fail(PROGRESS_INVALID_ARGUMENT, kNullName);
+  if (out == nullptr) return Fail(PROGRESS_INVALID_ARGUMENT, "out is NULL");
+  return Guarded([&]() -> int {
+    absl::StatusOr<progress::v1::Job> job =
+        client->core->GetCounts(name, Millis(timeout_ms));
+    if (!job.ok()) return Report(job.status());
+    Fill(*job, out);
+    return PROGRESS_OK;
+  });
+}
+
+const char* progress_last_error(void) { return last_error.c_str(); }
+
+const char* progress_status_name(int code) {
+  static const char* const kNames[] = {"OK",
+                                       "CANCELLED",
+                                       "UNKNOWN",
+                                       "INVALID_ARGUMENT",
+                                       "DEADLINE_EXCEEDED",
+                                       "NOT_FOUND",
+                                       "ALREADY_EXISTS",
+                                       "PERMISSION_DENIED",
+                                       "RESOURCE_EXHAUSTED",
+                                       "FAILED_PRECONDITION",
+                                       "ABORTED",
+                                       "OUT_OF_RANGE",
+                                       "UNIMPLEMENTED",
+                                       "INTERNAL",
+                                       "UNAVAILABLE",
+                                       "DATA_LOSS",
+                                       "UNAUTHENTICATED"};
+  if (code < 0 || code > PROGRESS_UNAUTHENTICATED) return "UNKNOWN_CODE";
+  return kNames[code];
+}
+
+}  // extern "C"

@@ -4,12 +4,7 @@
 #include <grpcpp/create_channel.h>
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <cstdio>
-#include <fstream>
 #include <memory>
 #include <optional>
 #include <string>
@@ -17,93 +12,16 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "child_process.h"
 #include "progress/v1/progress.grpc.pb.h"
-
-extern char** environ;
 
 namespace progress {
 namespace {
 
+using ::progress::testing::CommandResult;
+using ::progress::testing::Daemon;
+using ::progress::testing::RunCommand;
 using ::testing::HasSubstr;
-
-// The output (stdout and stderr) and exit status of a command.
-struct CommandResult {
-  std::string output;
-  int exit_code = -1;
-};
-
-CommandResult RunCommand(const std::string& command) {
-  CommandResult run;
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return run;
-  char buffer[4096];
-  size_t n;
-  while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0)
-    run.output.append(buffer, n);
-  const int status = pclose(pipe);
-  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return run;
-}
-
-// A progressd child process on a free loopback port.
-class Daemon {
- public:
-  explicit Daemon(std::vector<std::string> extra_flags) {
-    port_file_ =
-        absl::StrCat(::testing::TempDir(), "/progressd-port-", getpid());
-    std::remove(port_file_.c_str());
-    std::vector<std::string> args = {PROGRESSD_PATH, "--listen=127.0.0.1:0",
-                                     "--port_file=" + port_file_};
-    args.insert(args.end(), extra_flags.begin(), extra_flags.end());
-    std::vector<char*> argv;
-    for (auto& arg : args) argv.push_back(arg.data());
-    argv.push_back(nullptr);
-    EXPECT_EQ(posix_spawn(&pid_, PROGRESSD_PATH, nullptr, nullptr, argv.data(),
-                          environ),
-              0);
-  }
-
-  ~Daemon() {
-    if (pid_ > 0) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-    std::remove(port_file_.c_str());
-  }
-
-  // The bound port, once the daemon has written it; 0 on timeout.
-  int WaitForPort(absl::Duration timeout = absl::Seconds(20)) {
-    const absl::Time deadline = absl::Now() + timeout;
-    while (absl::Now() < deadline) {
-      int port = 0;
-      std::ifstream port_stream(port_file_);
-      if (port_stream >> port && port > 0) return port;
-      absl::SleepFor(absl::Milliseconds(10));
-    }
-    return 0;
-  }
-
-  void Signal(int signal_number) { kill(pid_, signal_number); }
-
-  // The exit code, if the daemon exits normally before the timeout.
-  std::optional<int> WaitForExit(absl::Duration timeout) {
-    const absl::Time deadline = absl::Now() + timeout;
-    while (absl::Now() < deadline) {
-      int status = 0;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = 0;
-        if (WIFEXITED(status)) return WEXITSTATUS(status);
-        return std::nullopt;
-      }
-      absl::SleepFor(absl::Milliseconds(10));
-    }
-    return std::nullopt;
-  }
-
- private:
-  pid_t pid_ = 0;
-  std::string port_file_;
-};
 
 TEST(ProgressdTest, HelpDocumentsEveryFlagWithItsDefault) {
   const CommandResult run = RunCommand(absl::StrCat(PROGRESSD_PATH, " --help"));
@@ -142,8 +60,8 @@ TEST(ProgressdTest, BadFlagValueIsAClearStartupError) {
 }
 
 TEST(ProgressdTest, AddressInUseIsAClearStartupError) {
-  Daemon first({});
-  const int port = first.WaitForPort();
+  Daemon first;
+  const int port = first.port();
   ASSERT_GT(port, 0);
   const CommandResult second =
       RunCommand(absl::StrCat(PROGRESSD_PATH, " --listen=127.0.0.1:", port));
@@ -153,7 +71,7 @@ TEST(ProgressdTest, AddressInUseIsAClearStartupError) {
 
 TEST(ProgressdTest, SigtermWithOpenStreamsExitsZeroWithinTheGrace) {
   Daemon daemon({"--shutdown_grace=2s"});
-  const int port = daemon.WaitForPort();
+  const int port = daemon.port();
   ASSERT_GT(port, 0);
   auto stub = v1::ProgressTracker::NewStub(grpc::CreateChannel(
       absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
@@ -191,9 +109,10 @@ TEST(ProgressdTest, SigtermWithOpenStreamsExitsZeroWithinTheGrace) {
     EXPECT_EQ(response.job().success(), 4u);
   }
 
-  daemon.Signal(SIGTERM);
+  daemon.process().Signal(SIGTERM);
   // The grace (2 s), plus room for a loaded machine to schedule the exit.
-  const std::optional<int> exit_code = daemon.WaitForExit(absl::Seconds(2 + 5));
+  const std::optional<int> exit_code =
+      daemon.process().WaitForExit(absl::Seconds(2 + 5));
   ASSERT_TRUE(exit_code.has_value()) << "progressd did not exit";
   EXPECT_EQ(*exit_code, 0);
   for (auto& stream : streams) {
@@ -203,10 +122,11 @@ TEST(ProgressdTest, SigtermWithOpenStreamsExitsZeroWithinTheGrace) {
 }
 
 TEST(ProgressdTest, SigintExitsZero) {
-  Daemon daemon({});
-  ASSERT_GT(daemon.WaitForPort(), 0);
-  daemon.Signal(SIGINT);
-  const std::optional<int> exit_code = daemon.WaitForExit(absl::Seconds(10));
+  Daemon daemon;
+  ASSERT_GT(daemon.port(), 0);
+  daemon.process().Signal(SIGINT);
+  const std::optional<int> exit_code =
+      daemon.process().WaitForExit(absl::Seconds(10));
   ASSERT_TRUE(exit_code.has_value());
   EXPECT_EQ(*exit_code, 0);
 }

@@ -15,13 +15,14 @@
 
 namespace progress::testing {
 
-// A real ProgressServer on a free loopback port, for tests that talk gRPC.
+// A real ProgressServer on loopback, for tests that talk gRPC.
 class TestServer {
  public:
+  // Listens on 127.0.0.1:`port`; 0 picks a free port.
   explicit TestServer(RegistryOptions registry_options = {},
-                      ServerOptions server_options = {})
+                      ServerOptions server_options = {}, int port = 0)
       : registry_(registry_options),
-        server_(WithFreePort(server_options), &registry_) {
+        server_(OnLoopback(server_options, port), &registry_) {
     const absl::Status started = server_.Start();
     EXPECT_TRUE(started.ok()) << started;
   }
@@ -42,8 +43,8 @@ class TestServer {
   ProgressServer& server() { return server_; }
 
  private:
-  static ServerOptions WithFreePort(ServerOptions options) {
-    options.listen_address = "127.0.0.1:0";
+  static ServerOptions OnLoopback(ServerOptions options, int port) {
+    options.listen_address = absl::StrCat("127.0.0.1:", port);
     return options;
   }
 

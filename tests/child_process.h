@@ -1,0 +1,198 @@
+#ifndef PROGRESS_TESTS_CHILD_PROCESS_H_
+#define PROGRESS_TESTS_CHILD_PROCESS_H_
+
+// Helpers for tests that run the project's programs as real processes.
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <optional>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+
+extern char** environ;
+
+namespace progress::testing {
+
+// The output (stdout and stderr) and exit status of a shell command.
+struct CommandResult {
+  std::string output;
+  int exit_code = -1;
+};
+
+inline CommandResult RunCommand(const std::string& command) {
+  CommandResult run;
+  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+  if (pipe == nullptr) return run;
+  char buffer[4096];
+  size_t n;
+  while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) {
+    run.output.append(buffer, n);
+  }
+  const int status = pclose(pipe);
+  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return run;
+}
+
+// A loopback port nothing listens on (bound, then released).
+inline int UnusedPort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = 0;
+  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+  socklen_t length = sizeof address;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  close(fd);
+  return ntohs(address.sin_port);
+}
+
+// A child process whose stdout and stderr are collected as it runs. Killed
+// (SIGKILL) on destruction if still running.
+class ChildProcess {
+ public:
+  // `env` entries ("NAME=value") are added to this process's environment.
+  ChildProcess(std::vector<std::string> args,
+               std::vector<std::string> env = {}) {
+    int fds[2];
+    EXPECT_EQ(pipe(fds), 0);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
+    posix_spawn_file_actions_adddup2(&actions, fds[1], STDERR_FILENO);
+    posix_spawn_file_actions_addclose(&actions, fds[0]);
+    posix_spawn_file_actions_addclose(&actions, fds[1]);
+    std::vector<char*> argv;
+    for (std::string& arg : args) argv.push_back(arg.data());
+    argv.push_back(nullptr);
+    std::vector<std::string> environment = std::move(env);
+    for (char** entry = environ; *entry != nullptr; ++entry) {
+      environment.emplace_back(*entry);
+    }
+    std::vector<char*> envp;
+    for (std::string& entry : environment) envp.push_back(entry.data());
+    envp.push_back(nullptr);
+    const int spawned = posix_spawn(&pid_, argv[0], &actions, nullptr,
+                                    argv.data(), envp.data());
+    EXPECT_EQ(spawned, 0) << "cannot run " << args[0];
+    posix_spawn_file_actions_destroy(&actions);
+    close(fds[1]);
+    if (spawned != 0) pid_ = 0;
+    reader_ = std::thread([this, fd = fds[0]] {
+      char buffer[4096];
+      ssize_t n;
+      while ((n = read(fd, buffer, sizeof buffer)) > 0) {
+        absl::MutexLock lock(&mu_);
+        output_.append(buffer, n);
+      }
+      close(fd);
+    });
+  }
+
+  ~ChildProcess() {
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+    reader_.join();
+  }
+
+  std::string output() const {
+    absl::MutexLock lock(&mu_);
+    return output_;
+  }
+
+  // True once the output contains `text`; false after `timeout`.
+  bool WaitForOutput(const std::string& text,
+                     absl::Duration timeout = absl::Seconds(20)) const {
+    const absl::Time deadline = absl::Now() + timeout;
+    while (absl::Now() < deadline) {
+      if (absl::StrContains(output(), text)) return true;
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+    return false;
+  }
+
+  void Signal(int signal_number) {
+    if (pid_ > 0) kill(pid_, signal_number);
+  }
+
+  // The exit code, if the process exits normally before the timeout.
+  std::optional<int> WaitForExit(absl::Duration timeout) {
+    const absl::Time deadline = absl::Now() + timeout;
+    while (pid_ > 0 && absl::Now() < deadline) {
+      int status = 0;
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = 0;
+        if (WIFEXITED(status)) return WEXITSTATUS(status);
+        return std::nullopt;
+      }
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+    return std::nullopt;
+  }
+
+ private:
+  pid_t pid_ = 0;
+  mutable absl::Mutex mu_;
+  std::string output_;
+  std::thread reader_;
+};
+
+// A progressd process on loopback: a free port unless one is given.
+class Daemon {
+ public:
+  explicit Daemon(std::vector<std::string> extra_flags = {}, int port = 0)
+      : port_file_(absl::StrCat(::testing::TempDir(), "/progressd-port-",
+                                getpid(), "-", next_id_++)) {
+    std::remove(port_file_.c_str());
+    std::vector<std::string> args = {PROGRESSD_PATH,
+                                     absl::StrCat("--listen=127.0.0.1:", port),
+                                     "--port_file=" + port_file_};
+    args.insert(args.end(), extra_flags.begin(), extra_flags.end());
+    process_.emplace(std::move(args));
+    port_ = WaitForPort();
+    EXPECT_GT(port_, 0) << "progressd did not start: " << process_->output();
+  }
+
+  ~Daemon() { std::remove(port_file_.c_str()); }
+
+  int port() const { return port_; }
+  std::string address() const { return absl::StrCat("127.0.0.1:", port_); }
+  ChildProcess& process() { return *process_; }
+
+ private:
+  int WaitForPort() {
+    const absl::Time deadline = absl::Now() + absl::Seconds(20);
+    while (absl::Now() < deadline) {
+      int port = 0;
+      std::ifstream port_stream(port_file_);
+      if (port_stream >> port && port > 0) return port;
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+    return 0;
+  }
+
+  static inline int next_id_ = 0;
+  std::string port_file_;
+  std::optional<ChildProcess> process_;
+  int port_ = 0;
+};
+
+}  // namespace progress::testing
+
+#endif  // PROGRESS_TESTS_CHILD_PROCESS_H_

@@ -5,6 +5,9 @@
 # daemon's counts are not exact or the reporter did not finish.
 #
 #   run_demo.sh BUILD_DIR [driver flags...]     e.g. --records=2000 --workers=2
+#
+# The daemon's /metrics is on 127.0.0.1:9464 (curl it while the demo runs);
+# PROGRESS_DEMO_METRICS=host:port moves it (port 0: a free one).
 set -euo pipefail
 build_dir=$(cd "$1" && pwd)
 shift
@@ -20,7 +23,8 @@ cleanup() {
 trap cleanup EXIT
 
 "$build_dir/server/progressd" --listen=127.0.0.1:0 --port_file="$work/port" \
-  >"$work/progressd.log" 2>&1 &
+  --metrics_listen="${PROGRESS_DEMO_METRICS:-127.0.0.1:9464}" \
+  --metrics_port_file="$work/metrics_port" >"$work/progressd.log" 2>&1 &
 daemon_pid=$!
 for _ in $(seq 200); do
   [[ -s "$work/port" ]] && break
@@ -34,7 +38,7 @@ done
 address="127.0.0.1:$(cat "$work/port")"
 export PROGRESS_TRACKER_ADDRESS=$address
 job="demo-$(date +%s)"
-echo "demo: progressd listening on $address; job $job"
+echo "demo: progressd on $address, metrics on http://127.0.0.1:$(cat "$work/metrics_port")/metrics; job $job"
 
 "$build_dir/client/reporter/progress-reporter" --job="$job" --until_done \
   --interval=500ms &

@@ -7,6 +7,7 @@
 #include "absl/synchronization/mutex.h"
 #include "job_registry.h"
 #include "progress/v1/progress.grpc.pb.h"
+#include "server_stats.h"
 
 namespace progress {
 
@@ -50,6 +51,9 @@ struct QueueContext {
   grpc::ServerCompletionQueue* queue = nullptr;
   JobRegistry* registry = nullptr;
   LiveCalls* live_calls = nullptr;
+  ServerStats* stats = nullptr;
+  // This queue's own counters; set on write queues only.
+  WriteQueueStats* write_stats = nullptr;
 };
 
 }  // namespace progress

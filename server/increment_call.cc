@@ -17,7 +17,12 @@ IncrementCall::IncrementCall(const QueueContext& queue)
   queue_.live_calls->Add();
 }
 
-IncrementCall::~IncrementCall() { queue_.live_calls->Remove(); }
+IncrementCall::~IncrementCall() {
+  if (accepted_) {
+    queue_.write_stats->active_streams.fetch_sub(1, std::memory_order_relaxed);
+  }
+  queue_.live_calls->Remove();
+}
 
 void IncrementCall::Proceed(bool ok) {
   switch (state_) {
@@ -27,6 +32,9 @@ void IncrementCall::Proceed(bool ok) {
         return;
       }
       Arm(queue_);
+      accepted_ = true;
+      queue_.write_stats->active_streams.fetch_add(1,
+                                                   std::memory_order_relaxed);
       state_ = State::kReading;
       reader_.Read(&request_, this);
       return;
@@ -48,6 +56,8 @@ void IncrementCall::Proceed(bool ok) {
         FinishWith(applied);
         return;
       }
+      queue_.write_stats->increment_messages.fetch_add(
+          1, std::memory_order_relaxed);
       reader_.Read(&request_, this);
       return;
     }
@@ -116,6 +126,7 @@ v1::IncrementResponse IncrementCall::Recorded() const {
 void IncrementCall::FinishWith(const absl::Status& status) {
   spdlog::warn("Increment stream of client '{}' from {} rejected: {}",
                client_id_, context_.peer(), status.ToString());
+  queue_.stats->CountRejected(Rpc::kIncrement, status.code());
   state_ = State::kFinishing;
   reader_.FinishWithError(ToGrpcStatus(status), this);
 }

@@ -50,6 +50,7 @@ class IncrementCall final : public CallTag {
   // nothing here.
   std::vector<std::pair<ClientCursor*, const v1::JobCounts*>> resolved_;
   uint64_t regressions_ = 0;
+  bool accepted_ = false;  // A stream came; it counts as active until gone.
 };
 
 }  // namespace progress

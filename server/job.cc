@@ -98,6 +98,11 @@ absl::StatusOr<ApplyResult> Job::ApplyCumulative(ClientCursor& cursor,
   return result;
 }
 
+size_t Job::client_count() const {
+  absl::MutexLock lock(&clients_mu_);
+  return clients_.size();
+}
+
 void Job::SetExpectedTotal(uint64_t expected_total) {
   if (expected_total > 0) {
     expected_total_.store(expected_total, std::memory_order_relaxed);
@@ -133,10 +138,7 @@ JobSnapshot Job::Snapshot(absl::Time now) const {
       TimeFromNanos(last_update_ns_.load(std::memory_order_relaxed));
   snapshot.finish_time =
       TimeFromNanos(finish_ns_.load(std::memory_order_relaxed));
-  {
-    absl::MutexLock lock(&clients_mu_);
-    snapshot.clients = static_cast<uint32_t>(clients_.size());
-  }
+  snapshot.clients = static_cast<uint32_t>(client_count());
 
   const uint64_t total = snapshot.success + snapshot.failure;
   if (snapshot.first_update_time.has_value()) {

@@ -106,6 +106,9 @@ class Job {
   bool MarkDone(absl::Time now);
   bool done() const { return done_.load(std::memory_order_acquire); }
 
+  // Distinct clients that reported on the job.
+  size_t client_count() const;
+
   // Feeds the recent-rate window; called by the registry's sampler.
   void SampleRate(absl::Time now);
 

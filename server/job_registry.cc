@@ -135,6 +135,9 @@ RegistryStats JobRegistry::Stats() const {
   {
     absl::ReaderMutexLock lock(&mu_);
     stats.jobs = jobs_.size();
+    for (const auto& [name, job] : jobs_) {
+      stats.client_cursors += job->client_count();
+    }
   }
   stats.entries_applied = entries_applied_.load(std::memory_order_relaxed);
   stats.regressions_ignored =

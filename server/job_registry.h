@@ -38,6 +38,8 @@ struct RegistryOptions {
 // Totals of what the write path did, for logs and (later) /metrics.
 struct RegistryStats {
   uint64_t jobs = 0;
+  // (job, client) pairs with applied values kept.
+  uint64_t client_cursors = 0;
   uint64_t entries_applied = 0;
   uint64_t regressions_ignored = 0;
   uint64_t overflows_rejected = 0;

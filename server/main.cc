@@ -5,7 +5,9 @@
 
 #include <cstdio>
 #include <fstream>
+#include <memory>
 #include <string>
+#include <thread>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -15,6 +17,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "job_registry.h"
+#include "metrics_collector.h"
+#include "metrics_endpoint.h"
 #include "progress_server.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
@@ -45,6 +49,14 @@ ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(5),
 ABSL_FLAG(std::string, log_level, "info",
           "Least severe log level shown: trace, debug, info, warn, error, "
           "critical or off.");
+ABSL_FLAG(std::string, metrics_listen, "127.0.0.1:9464",
+          "host:port for the Prometheus /metrics endpoint; empty disables "
+          "it. Port 0 picks a free port (see --metrics_port_file).");
+ABSL_FLAG(std::string, metrics_port_file, "",
+          "If set, write the bound /metrics port to this file once listening.");
+ABSL_FLAG(absl::Duration, finished_job_ttl, absl::InfiniteDuration(),
+          "Drop finished jobs from /metrics this long after they finish; "
+          "'inf' keeps them. They stay readable over gRPC.");
 ABSL_FLAG(std::string, port_file, "",
           "If set, write the bound gRPC port to this file once listening "
           "(useful with --listen=127.0.0.1:0).");
@@ -54,6 +66,19 @@ namespace {
 int Fail(const std::string& message) {
   spdlog::critical("{}", message);
   return 2;
+}
+
+// Writes `port` to `path` whole, then renames it into place, so a watcher
+// never reads a partial number.
+bool WritePortFile(const std::string& path, int port) {
+  if (path.empty()) return true;
+  const std::string temp = path + ".tmp";
+  {
+    std::ofstream out(temp);
+    out << port << "\n";
+    if (!out) return false;
+  }
+  return std::rename(temp.c_str(), path.c_str()) == 0;
 }
 
 // The listen address with the port actually bound, which differs for port 0.
@@ -125,22 +150,42 @@ int main(int argc, char** argv) {
     return Fail(absl::StrCat("progressd cannot start: ", started.ToString()));
   }
 
-  const std::string port_file = absl::GetFlag(FLAGS_port_file);
-  if (!port_file.empty()) {
-    // Written whole then renamed, so a watcher never reads a partial number.
-    const std::string temp = port_file + ".tmp";
-    std::ofstream(temp) << server.port() << "\n";
-    if (std::rename(temp.c_str(), port_file.c_str()) != 0) {
+  const std::string metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
+  std::unique_ptr<progress::MetricsEndpoint> metrics;
+  if (!metrics_listen.empty()) {
+    progress::MetricsOptions metrics_options;
+    metrics_options.finished_job_ttl = absl::GetFlag(FLAGS_finished_job_ttl);
+    metrics_options.version = PROGRESS_VERSION;
+    auto endpoint = progress::MetricsEndpoint::Start(
+        metrics_listen, std::make_shared<progress::MetricsCollector>(
+                            &registry, &server.stats(), metrics_options));
+    if (!endpoint.ok()) {
       server.Shutdown(absl::ZeroDuration());
-      return Fail(absl::StrCat("cannot write --port_file ", port_file));
+      return Fail(absl::StrCat("progressd cannot start: ",
+                               endpoint.status().ToString()));
     }
+    metrics = *std::move(endpoint);
+  }
+
+  // The gRPC port file comes last: once it exists, everything is up.
+  if ((metrics != nullptr &&
+       !WritePortFile(absl::GetFlag(FLAGS_metrics_port_file),
+                      metrics->port())) ||
+      !WritePortFile(absl::GetFlag(FLAGS_port_file), server.port())) {
+    server.Shutdown(absl::ZeroDuration());
+    return Fail("cannot write --port_file or --metrics_port_file");
   }
 
   spdlog::info(
-      "progressd listening on {} | write threads {} | read threads "
+      "progressd listening on {} | metrics {} | write threads {} | read "
+      "threads "
       "{} | max jobs {} | max clients/job {} | max job name {} bytes | max "
       "message {} bytes | rate window {} | shutdown grace {}",
       BoundAddress(server_options.listen_address, server.port()),
+      metrics ? absl::StrCat("http://",
+                             BoundAddress(metrics_listen, metrics->port()),
+                             "/metrics")
+              : std::string("off"),
       server_options.write_threads, server_options.read_threads, max_jobs,
       max_clients, max_name, server_options.max_message_bytes,
       absl::FormatDuration(registry_options.rate_window),
@@ -151,7 +196,11 @@ int main(int argc, char** argv) {
   const absl::Duration grace = absl::GetFlag(FLAGS_shutdown_grace);
   spdlog::info("progressd received {}; finishing open calls (grace {})",
                strsignal(signal_number), absl::FormatDuration(grace));
+  // civetweb takes up to about two seconds to stop; let it do so while the
+  // gRPC side drains, so the whole shutdown stays within the grace.
+  std::thread stop_metrics([&metrics] { metrics.reset(); });
   server.Shutdown(grace);
+  stop_metrics.join();
 
   const progress::RegistryStats stats = registry.Stats();
   spdlog::info(

@@ -21,13 +21,13 @@ constexpr int kPendingCallsPerQueue = 16;
 void ArmReadCalls(const QueueContext& queue) {
   using Service = v1::ProgressTracker::AsyncService;
   UnaryCall<v1::GetCountsRequest, v1::GetCountsResponse>::Arm(
-      queue, "GetCounts", &Service::RequestGetCounts, &HandleGetCounts);
+      queue, Rpc::kGetCounts, &Service::RequestGetCounts, &HandleGetCounts);
   UnaryCall<v1::ListJobsRequest, v1::ListJobsResponse>::Arm(
-      queue, "ListJobs", &Service::RequestListJobs, &HandleListJobs);
+      queue, Rpc::kListJobs, &Service::RequestListJobs, &HandleListJobs);
   UnaryCall<v1::StartJobRequest, v1::StartJobResponse>::Arm(
-      queue, "StartJob", &Service::RequestStartJob, &HandleStartJob);
+      queue, Rpc::kStartJob, &Service::RequestStartJob, &HandleStartJob);
   UnaryCall<v1::FinishJobRequest, v1::FinishJobResponse>::Arm(
-      queue, "FinishJob", &Service::RequestFinishJob, &HandleFinishJob);
+      queue, Rpc::kFinishJob, &Service::RequestFinishJob, &HandleFinishJob);
 }
 
 }  // namespace
@@ -53,6 +53,10 @@ absl::Status ProgressServer::Start() {
   // A second daemon on the same port would split the clients between two
   // registries; refuse to share it.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  // Clients send keepalive pings every 20 s on long-lived streams; accept
+  // them rather than answering with "too many pings".
+  builder.AddChannelArgument(
+      GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
   for (int i = 0; i < options_.write_threads; ++i) {
     write_queues_.push_back(builder.AddCompletionQueue());
   }
@@ -72,11 +76,14 @@ absl::Status ProgressServer::Start() {
   // Increment is requested only on the write queues and the unary calls only
   // on the read queues: that split is what keeps readers from starving.
   for (auto& queue : write_queues_) {
-    const QueueContext context{&service_, queue.get(), registry_, &live_calls_};
+    const QueueContext context{&service_, queue.get(),
+                               registry_, &live_calls_,
+                               &stats_,   stats_.AddWriteQueue()};
     for (int i = 0; i < kPendingCallsPerQueue; ++i) IncrementCall::Arm(context);
   }
   for (auto& queue : read_queues_) {
-    const QueueContext context{&service_, queue.get(), registry_, &live_calls_};
+    const QueueContext context{&service_, queue.get(), registry_, &live_calls_,
+                               &stats_};
     for (int i = 0; i < kPendingCallsPerQueue; ++i) ArmReadCalls(context);
   }
   for (auto& queue : write_queues_) {

@@ -13,6 +13,7 @@
 #include "absl/time/time.h"
 #include "call_tag.h"
 #include "job_registry.h"
+#include "server_stats.h"
 
 namespace progress {
 
@@ -51,6 +52,9 @@ class ProgressServer {
   // The bound port, after Start().
   int port() const { return port_; }
 
+  // Health counters for /metrics; complete once Start() has returned.
+  const ServerStats& stats() const { return stats_; }
+
   // Stops accepting calls, lets open calls end for up to `grace`, cancels
   // what remains, and joins every thread.
   void Shutdown(absl::Duration grace);
@@ -68,6 +72,7 @@ class ProgressServer {
   std::vector<std::unique_ptr<grpc::ServerCompletionQueue>> read_queues_;
   std::vector<std::thread> threads_;
   LiveCalls live_calls_;
+  ServerStats stats_;
   absl::Notification stop_sampler_;
   std::thread sampler_;
   int port_ = 0;

@@ -22,9 +22,9 @@ class UnaryCall final : public CallTag {
   using Handler = absl::Status (*)(JobRegistry&, const Request&, Response*);
 
   // Posts a call object waiting for the next call of `method` on `queue`.
-  static void Arm(const QueueContext& queue, const char* name,
-                  RequestMethod method, Handler handler) {
-    auto* call = new UnaryCall(queue, name, method, handler);
+  static void Arm(const QueueContext& queue, Rpc rpc, RequestMethod method,
+                  Handler handler) {
+    auto* call = new UnaryCall(queue, rpc, method, handler);
     (queue.service->*method)(&call->context_, &call->request_, &call->writer_,
                              queue.queue, queue.queue, call);
   }
@@ -34,7 +34,7 @@ class UnaryCall final : public CallTag {
       delete this;
       return;
     }
-    Arm(queue_, name_, method_, handler_);
+    Arm(queue_, rpc_, method_, handler_);
     finishing_ = true;
     Response response;
     const absl::Status status = handler_(*queue_.registry, request_, &response);
@@ -42,20 +42,22 @@ class UnaryCall final : public CallTag {
       writer_.Finish(response, grpc::Status::OK, this);
       return;
     }
+    queue_.stats->CountRejected(rpc_, status.code());
     if (absl::IsNotFound(status)) {
-      spdlog::info("{} from {}: {}", name_, context_.peer(), status.ToString());
+      spdlog::info("{} from {}: {}", RpcName(rpc_), context_.peer(),
+                   status.ToString());
     } else {
-      spdlog::warn("{} from {} rejected: {}", name_, context_.peer(),
+      spdlog::warn("{} from {} rejected: {}", RpcName(rpc_), context_.peer(),
                    status.ToString());
     }
     writer_.FinishWithError(ToGrpcStatus(status), this);
   }
 
  private:
-  UnaryCall(const QueueContext& queue, const char* name, RequestMethod method,
+  UnaryCall(const QueueContext& queue, Rpc rpc, RequestMethod method,
             Handler handler)
       : queue_(queue),
-        name_(name),
+        rpc_(rpc),
         method_(method),
         handler_(handler),
         writer_(&context_) {
@@ -64,7 +66,7 @@ class UnaryCall final : public CallTag {
   ~UnaryCall() override { queue_.live_calls->Remove(); }
 
   const QueueContext queue_;
-  const char* const name_;
+  const Rpc rpc_;
   const RequestMethod method_;
   const Handler handler_;
   bool finishing_ = false;

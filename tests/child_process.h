@@ -160,9 +160,9 @@ class Daemon {
       : port_file_(absl::StrCat(::testing::TempDir(), "/progressd-port-",
                                 getpid(), "-", next_id_++)) {
     std::remove(port_file_.c_str());
-    std::vector<std::string> args = {PROGRESSD_PATH,
-                                     absl::StrCat("--listen=127.0.0.1:", port),
-                                     "--port_file=" + port_file_};
+    std::vector<std::string> args = {
+        PROGRESSD_PATH, absl::StrCat("--listen=127.0.0.1:", port),
+        "--port_file=" + port_file_, "--metrics_listen=127.0.0.1:0"};
     args.insert(args.end(), extra_flags.begin(), extra_flags.end());
     process_.emplace(std::move(args));
     port_ = WaitForPort();

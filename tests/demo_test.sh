@@ -7,7 +7,7 @@ set -euo pipefail
 source_dir=$1
 build_dir=$2
 records=3000
-output=$("$source_dir/scripts/run_demo.sh" "$build_dir" --records=$records \
+output=$(PROGRESS_DEMO_METRICS=127.0.0.1:0 "$source_dir/scripts/run_demo.sh" "$build_dir" --records=$records \
   --workers=3 --batch_size=100 --rounds=50 2>&1)
 echo "$output"
 grep -q "daemon holds .*: exact" <<<"$output"

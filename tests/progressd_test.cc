@@ -28,7 +28,8 @@ TEST(ProgressdTest, HelpDocumentsEveryFlagWithItsDefault) {
   for (const char* flag :
        {"--listen", "--write_threads", "--read_threads", "--max_jobs",
         "--max_clients_per_job", "--max_job_name_bytes", "--shutdown_grace",
-        "--log_level", "--max_message_bytes", "--rate_window", "--port_file"}) {
+        "--log_level", "--max_message_bytes", "--rate_window", "--port_file",
+        "--metrics_listen", "--metrics_port_file", "--finished_job_ttl"}) {
     EXPECT_THAT(run.output, HasSubstr(flag)) << flag;
   }
   EXPECT_THAT(run.output, HasSubstr("default: \"127.0.0.1:50051\""));
@@ -44,7 +45,7 @@ TEST(ProgressdTest, HelpDocumentsEveryFlagWithItsDefault) {
        at = run.output.find("default:", at + 1)) {
     ++defaults;
   }
-  EXPECT_EQ(flags, 11u);
+  EXPECT_EQ(flags, 14u);
   EXPECT_EQ(defaults, flags);
 }
 

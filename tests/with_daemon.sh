@@ -6,7 +6,8 @@ set -euo pipefail
 progressd=$1
 shift
 work=$(mktemp -d)
-"$progressd" --listen=127.0.0.1:0 --port_file="$work/port" --log_level=warn &
+"$progressd" --listen=127.0.0.1:0 --port_file="$work/port" \
+  --metrics_listen=127.0.0.1:0 --log_level=warn &
 daemon=$!
 trap 'kill -TERM $daemon 2>/dev/null || true; wait $daemon 2>/dev/null || true; rm -rf "$work"' EXIT
 for _ in $(seq 400); do

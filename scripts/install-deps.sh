@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs, from Debian's archive, whatever the build and the tests need and this
-# machine lacks. Idempotent: when everything is present it touches nothing.
+# Installs, from Debian's archive, whatever the build needs and this machine
+# lacks; with --with-test-tools, also the servers the end-to-end tests run
+# (Prometheus). Idempotent: when everything is present it touches nothing.
 set -euo pipefail
 
 packages=(
@@ -11,6 +12,9 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 curl procps
 )
+if [[ "${1:-}" == "--with-test-tools" ]]; then
+  packages+=(prometheus)
+fi
 
 missing=()
 for package in "${packages[@]}"; do
@@ -29,4 +33,16 @@ if [[ $(id -u) -ne 0 ]]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 "${sudo_cmd[@]}" apt-get update -qq
-"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# Packages that ship services (prometheus) must not start them here: the
+# tests run their own instances on free loopback ports.
+policy=""
+if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+  policy=/usr/sbin/policy-rc.d
+  printf '#!/bin/sh\nexit 101\n' | "${sudo_cmd[@]}" tee "$policy" >/dev/null
+  "${sudo_cmd[@]}" chmod +x "$policy"
+fi
+status=0
+"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" \
+  >/dev/null || status=$?
+[[ -n "$policy" ]] && "${sudo_cmd[@]}" rm -f "$policy"
+exit "$status"

@@ -3,17 +3,23 @@
 //
 //   increment_flood                         # in-process server, defaults
 //   increment_flood --server=127.0.0.1:50051 --streams=32 --duration=5s
+//   increment_flood --server=127.0.0.1:50051 --metrics=127.0.0.1:9464
+//       --daemon_pid=$(pidof progressd)    # (one line) the cost of scrapes
 //
 // Prints figures; passes or fails nothing on time. It does check that the
 // daemon's final count equals what the flood sent.
 #include <grpcpp/client_context.h>
 #include <grpcpp/create_channel.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <cstdio>
+#include <fstream>
+#include <iterator>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -24,6 +30,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "http_get.h"
 #include "job_registry.h"
 #include "progress/v1/progress.grpc.pb.h"
 #include "progress_server.h"
@@ -35,6 +42,14 @@ ABSL_FLAG(int, streams, 32, "Concurrent Increment streams, one thread each.");
 ABSL_FLAG(absl::Duration, duration, absl::Seconds(5), "How long to flood.");
 ABSL_FLAG(int, idle_reads, 2000, "GetCounts calls timed without a flood.");
 ABSL_FLAG(std::string, job, "bench-flood", "Job name the flood reports on.");
+ABSL_FLAG(std::string, metrics, "",
+          "The daemon's /metrics address (host:port). If set, the flood runs "
+          "twice, without and then with a scrape every --scrape_interval, and "
+          "the two are compared.");
+ABSL_FLAG(absl::Duration, scrape_interval, absl::Seconds(1),
+          "Time between scrapes in the second flood.");
+ABSL_FLAG(int, daemon_pid, 0,
+          "The daemon's pid: reports its CPU time per Increment message.");
 
 namespace {
 
@@ -91,6 +106,117 @@ void Print(const char* label, const Percentiles& p) {
               absl::ToDoubleMicroseconds(p.max), p.samples);
 }
 
+// The CPU seconds (user + system) process `pid` has used so far.
+double CpuSeconds(int pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string content((std::istreambuf_iterator<char>(stat)),
+                      std::istreambuf_iterator<char>());
+  // Fields after the command name, which is in parentheses and may hold
+  // spaces: state is field 3, utime 14, stime 15.
+  std::istringstream fields(content.substr(content.rfind(')') + 2));
+  std::string field;
+  unsigned long long utime = 0, stime = 0;
+  for (int index = 3; index <= 15 && fields >> field; ++index) {
+    if (index == 14) utime = std::stoull(field);
+    if (index == 15) stime = std::stoull(field);
+  }
+  return static_cast<double>(utime + stime) / sysconf(_SC_CLK_TCK);
+}
+
+struct FloodResult {
+  uint64_t messages = 0;
+  double seconds = 0;
+  double daemon_cpu_seconds = 0;
+  std::vector<absl::Duration> reads;
+  int scrapes = 0;
+  size_t scrape_bytes = 0;
+  bool exact = false;
+
+  double messages_per_second() const { return messages / seconds; }
+  double cpu_ns_per_message() const {
+    return daemon_cpu_seconds * 1e9 / std::max<uint64_t>(1, messages);
+  }
+};
+
+// Floods the daemon with Increment streams for --duration while timing
+// GetCounts, and, given a metrics port, scraping /metrics on the interval.
+FloodResult Flood(const std::string& address, int stream_count,
+                  const std::string& job, ProgressTracker::Stub& reader,
+                  int metrics_port, int daemon_pid) {
+  FloodResult result;
+  uint64_t before = 0;
+  TimedGetCounts(reader, job, &before);
+  std::atomic<bool> stop{false};
+  std::atomic<uint64_t> sent{0};
+  std::atomic<int> failed{0};
+  const std::string run_id = absl::StrCat(absl::ToUnixNanos(absl::Now()));
+  const double cpu_before = daemon_pid ? CpuSeconds(daemon_pid) : 0;
+  std::vector<std::thread> threads;
+  for (int s = 0; s < stream_count; ++s) {
+    threads.emplace_back([&, s] {
+      auto stub = NewStub(address);
+      grpc::ClientContext context;
+      progress::v1::IncrementResponse response;
+      auto writer = stub->Increment(&context, &response);
+      progress::v1::IncrementRequest request;
+      request.set_client_id(absl::StrCat("bench-", run_id, "-", s));
+      auto* counts = request.add_jobs();
+      counts->set_job(job);
+      uint64_t messages = 0;
+      while (!stop.load(std::memory_order_relaxed)) {
+        counts->set_success(messages + 1);
+        if (!writer->Write(request)) break;
+        ++messages;
+      }
+      writer->WritesDone();
+      if (!writer->Finish().ok()) failed++;
+      sent.fetch_add(messages);
+    });
+  }
+  if (metrics_port != 0) {
+    threads.emplace_back([&] {
+      const absl::Duration interval = absl::GetFlag(FLAGS_scrape_interval);
+      while (!stop.load()) {
+        if (auto body = progress::testing::HttpGet(metrics_port, "/metrics")) {
+          result.scrapes++;
+          result.scrape_bytes += body->size();
+        }
+        const absl::Time next = absl::Now() + interval;
+        while (!stop.load() && absl::Now() < next) {
+          absl::SleepFor(absl::Milliseconds(10));
+        }
+      }
+    });
+  }
+
+  const absl::Time start = absl::Now();
+  const absl::Time end = start + absl::GetFlag(FLAGS_duration);
+  while (absl::Now() < end) {
+    result.reads.push_back(TimedGetCounts(reader, job, nullptr));
+  }
+  stop = true;
+  for (auto& thread : threads) thread.join();
+  result.seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  result.daemon_cpu_seconds =
+      daemon_pid ? CpuSeconds(daemon_pid) - cpu_before : 0;
+  result.messages = sent.load();
+  uint64_t after = 0;
+  TimedGetCounts(reader, job, &after);
+  result.exact = after - before == result.messages && failed.load() == 0;
+  return result;
+}
+
+void Report(const char* label, const FloodResult& result, bool with_cpu) {
+  std::printf("%s: %llu Increment messages in %.2f s = %.0f msg/s", label,
+              static_cast<unsigned long long>(result.messages), result.seconds,
+              result.messages_per_second());
+  if (with_cpu) {
+    std::printf(" | daemon CPU %.0f ns/msg", result.cpu_ns_per_message());
+  }
+  std::printf(" | counts %s\n", result.exact ? "exact" : "MISMATCH");
+  Print("  GetCounts during it:", Summarize(result.reads));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -120,61 +246,37 @@ int main(int argc, char** argv) {
               absl::FormatDuration(absl::GetFlag(FLAGS_duration)).c_str());
 
   auto reader = NewStub(address);
-  uint64_t before = 0;
-  TimedGetCounts(*reader, job, &before);  // Connects the channel.
+  TimedGetCounts(*reader, job, nullptr);  // Connects the channel.
   std::vector<absl::Duration> idle;
   for (int i = 0; i < absl::GetFlag(FLAGS_idle_reads); ++i) {
     idle.push_back(TimedGetCounts(*reader, job, nullptr));
   }
 
-  std::atomic<bool> stop{false};
-  std::atomic<uint64_t> sent{0};
-  std::atomic<int> failed{0};
-  const std::string run_id = absl::StrCat(absl::ToUnixNanos(absl::Now()));
-  std::vector<std::thread> flooders;
-  for (int s = 0; s < stream_count; ++s) {
-    flooders.emplace_back([&, s] {
-      auto stub = NewStub(address);
-      grpc::ClientContext context;
-      progress::v1::IncrementResponse response;
-      auto writer = stub->Increment(&context, &response);
-      progress::v1::IncrementRequest request;
-      request.set_client_id(absl::StrCat("bench-", run_id, "-", s));
-      auto* counts = request.add_jobs();
-      counts->set_job(job);
-      uint64_t messages = 0;
-      while (!stop.load(std::memory_order_relaxed)) {
-        counts->set_success(messages + 1);
-        if (!writer->Write(request)) break;
-        ++messages;
-      }
-      writer->WritesDone();
-      if (!writer->Finish().ok()) failed++;
-      sent.fetch_add(messages);
-    });
-  }
-
-  std::vector<absl::Duration> flooded;
-  const absl::Time start = absl::Now();
-  const absl::Time end = start + absl::GetFlag(FLAGS_duration);
-  while (absl::Now() < end)
-    flooded.push_back(TimedGetCounts(*reader, job, nullptr));
-  stop = true;
-  for (auto& flooder : flooders) flooder.join();
-  const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
-
-  uint64_t after = 0;
-  TimedGetCounts(*reader, job, &after);
-  const uint64_t total = sent.load();
-  std::printf("Increment messages ingested: %llu in %.2f s = %.0f msg/s\n",
-              static_cast<unsigned long long>(total), seconds, total / seconds);
+  const int daemon_pid = absl::GetFlag(FLAGS_daemon_pid);
+  const FloodResult plain = Flood(address, stream_count, job, *reader,
+                                  /*metrics_port=*/0, daemon_pid);
   Print("GetCounts, no flood:", Summarize(idle));
-  Print("GetCounts, during the flood:", Summarize(flooded));
-  const bool exact = after - before == total && failed.load() == 0;
-  std::printf("daemon count grew by %llu; sent %llu: %s\n",
-              static_cast<unsigned long long>(after - before),
-              static_cast<unsigned long long>(total),
-              exact ? "exact" : "MISMATCH");
+  Report("flood", plain, daemon_pid != 0);
+  bool exact = plain.exact;
+
+  const std::string metrics = absl::GetFlag(FLAGS_metrics);
+  if (!metrics.empty()) {
+    const int metrics_port = std::stoi(metrics.substr(metrics.rfind(':') + 1));
+    const FloodResult scraped =
+        Flood(address, stream_count, job, *reader, metrics_port, daemon_pid);
+    Report("flood + scrapes", scraped, daemon_pid != 0);
+    exact = exact && scraped.exact;
+    std::printf(
+        "with /metrics scraped every %s: %.3fx the messages/s",
+        absl::FormatDuration(absl::GetFlag(FLAGS_scrape_interval)).c_str(),
+        scraped.messages_per_second() / plain.messages_per_second());
+    if (daemon_pid != 0) {
+      std::printf(", %.3fx the daemon CPU per message",
+                  scraped.cpu_ns_per_message() / plain.cpu_ns_per_message());
+    }
+    std::printf(" (%d scrapes, each %.0f KiB)\n", scraped.scrapes,
+                scraped.scrape_bytes / 1024.0 / std::max(1, scraped.scrapes));
+  }
   if (server) server->Shutdown(absl::Seconds(1));
   return exact ? 0 : 1;
 }

@@ -112,7 +112,6 @@ absl::Status ClientCore::Flush(absl::Duration timeout) {
     return absl::FailedPreconditionError("the progress client is shut down");
   }
   const uint64_t ticket = ++flush_requested_;
-  flush_deadline_ = std::max(flush_deadline_, deadline);
   auto confirmed = [this, ticket]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(flush_mu_) {
     return flush_confirmed_ >= ticket || stopped_;
   };
@@ -338,9 +337,11 @@ absl::Status ClientCore::Confirm(absl::Time deadline) {
     auto it = recorded.find(entry.counter->name);
     if (it == recorded.end() || it->second->success() < entry.success ||
         it->second->failure() < entry.failure) {
-      return absl::InternalError(
+      const absl::Status short_reply = absl::InternalError(
           absl::StrCat("progressd did not record the counts sent for job '",
                        entry.counter->name, "'"));
+      NoteFailure(short_reply);  // Retry at the backoff's pace, not at once.
+      return short_reply;
     }
   }
   NoteSuccess();

@@ -143,7 +143,6 @@ class ClientCore {
   absl::Status last_error_ ABSL_GUARDED_BY(flush_mu_);
   // Why a job was refused by the daemon for good; Flush reports it.
   absl::Status refused_ ABSL_GUARDED_BY(flush_mu_);
-  absl::Time flush_deadline_ ABSL_GUARDED_BY(flush_mu_) = absl::InfinitePast();
   absl::Time stop_deadline_ ABSL_GUARDED_BY(flush_mu_);
   bool stopping_ ABSL_GUARDED_BY(flush_mu_) = false;
   bool stopped_ ABSL_GUARDED_BY(flush_mu_) = false;

@@ -29,27 +29,6 @@ void Add(MetricFamily& family, std::vector<ClientMetric::Label> labels,
   family.metric.push_back(std::move(metric));
 }
 
-const char* CodeName(int code) {
-  static const char* const kNames[] = {"OK",
-                                       "CANCELLED",
-                                       "UNKNOWN",
-                                       "INVALID_ARGUMENT",
-                                       "DEADLINE_EXCEEDED",
-                                       "NOT_FOUND",
-                                       "ALREADY_EXISTS",
-                                       "PERMISSION_DENIED",
-                                       "RESOURCE_EXHAUSTED",
-                                       "FAILED_PRECONDITION",
-                                       "ABORTED",
-                                       "OUT_OF_RANGE",
-                                       "UNIMPLEMENTED",
-                                       "INTERNAL",
-                                       "UNAVAILABLE",
-                                       "DATA_LOSS",
-                                       "UNAUTHENTICATED"};
-  return kNames[code];
-}
-
 }  // namespace
 
 MetricsCollector::MetricsCollector(const JobRegistry* registry,
@@ -158,7 +137,9 @@ void MetricsCollector::CollectHealth(
           static_cast<Rpc>(rpc), static_cast<absl::StatusCode>(code));
       if (count == 0) continue;
       Add(rejected,
-          {{"rpc", RpcName(static_cast<Rpc>(rpc))}, {"code", CodeName(code)}},
+          {{"rpc", RpcName(static_cast<Rpc>(rpc))},
+           {"code",
+            absl::StatusCodeToString(static_cast<absl::StatusCode>(code))}},
           static_cast<double>(count));
     }
   }

@@ -389,45 +389,52 @@ void ClientCore::NoteSuccess() {
   next_attempt_ = absl::InfinitePast();
 }
 
+namespace {
+
+// One unary job call (StartJob, FinishJob, GetCounts) with a deadline; every
+// one of them answers with the job.
+template <typename Request, typename Response>
+absl::StatusOr<v1::Job> CallForJob(
+    v1::ProgressTracker::Stub& stub,
+    grpc::Status (v1::ProgressTracker::Stub::*method)(grpc::ClientContext*,
+                                                      const Request&,
+                                                      Response*),
+    const Request& request, absl::Duration timeout) {
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+  Response response;
+  const absl::Status status =
+      FromGrpc((stub.*method)(&context, request, &response));
+  if (!status.ok()) return status;
+  return response.job();
+}
+
+}  // namespace
+
 absl::StatusOr<v1::Job> ClientCore::StartJob(absl::string_view job,
                                              uint64_t expected_total,
                                              absl::Duration timeout) {
-  grpc::ClientContext context;
-  context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
   v1::StartJobRequest request;
   request.set_job(std::string(job));
   request.set_expected_total(expected_total);
-  v1::StartJobResponse response;
-  const absl::Status status =
-      FromGrpc(stub_->StartJob(&context, request, &response));
-  if (!status.ok()) return status;
-  return response.job();
+  return CallForJob(*stub_, &v1::ProgressTracker::Stub::StartJob, request,
+                    timeout);
 }
 
 absl::StatusOr<v1::Job> ClientCore::FinishJob(absl::string_view job,
                                               absl::Duration timeout) {
-  grpc::ClientContext context;
-  context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
   v1::FinishJobRequest request;
   request.set_job(std::string(job));
-  v1::FinishJobResponse response;
-  const absl::Status status =
-      FromGrpc(stub_->FinishJob(&context, request, &response));
-  if (!status.ok()) return status;
-  return response.job();
+  return CallForJob(*stub_, &v1::ProgressTracker::Stub::FinishJob, request,
+                    timeout);
 }
 
 absl::StatusOr<v1::Job> ClientCore::GetCounts(absl::string_view job,
                                               absl::Duration timeout) {
-  grpc::ClientContext context;
-  context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
   v1::GetCountsRequest request;
   request.set_job(std::string(job));
-  v1::GetCountsResponse response;
-  const absl::Status status =
-      FromGrpc(stub_->GetCounts(&context, request, &response));
-  if (!status.ok()) return status;
-  return response.job();
+  return CallForJob(*stub_, &v1::ProgressTracker::Stub::GetCounts, request,
+                    timeout);
 }
 
 }  // namespace progress::client

@@ -145,6 +145,20 @@ TEST(ReporterProcessTest, TotalFlagOverridesAndEveryJobIsFollowedByDefault) {
   EXPECT_THAT(reporter.output(), HasSubstr("Job: second"));
 }
 
+TEST(ReporterProcessTest, JobFlagRepeats) {
+  TestServer server;
+  Send(server, "w1", "one", 1, 0);
+  Send(server, "w1", "two", 1, 0);
+  Send(server, "w1", "three", 1, 0);
+  ChildProcess reporter =
+      Reporter(server.address(),
+               {"--job=one", "--job", "two", "--until_done", "--total=1"});
+  ASSERT_EQ(reporter.WaitForExit(absl::Seconds(20)), 0) << reporter.output();
+  EXPECT_THAT(reporter.output(), HasSubstr("[one] Progress: 1/1"));
+  EXPECT_THAT(reporter.output(), HasSubstr("[two] Progress: 1/1"));
+  EXPECT_THAT(reporter.output(), ::testing::Not(HasSubstr("[three]")));
+}
+
 TEST(ReporterProcessTest, SurvivesTheDaemonGoingAwayAndComingBack) {
   auto server = std::make_unique<TestServer>();
   const int port = server->server().port();

@@ -15,6 +15,9 @@
 #include "absl/flags/usage.h"
 #include "absl/flags/usage_config.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 #include "absl/time/time.h"
 #include "reporter.h"
 
@@ -89,6 +92,37 @@ std::shared_ptr<spdlog::logger> StdoutLogger(const std::string& name,
   return logger;
 }
 
+// Abseil keeps only the last of a repeated flag; --job is meant to repeat.
+// Folds every --job into one comma-separated --job before parsing.
+std::vector<char*> FoldRepeatedJobFlags(int argc, char** argv,
+                                        std::string* joined) {
+  std::vector<char*> args;
+  std::vector<std::string> jobs;
+  for (int i = 0; i < argc; ++i) {
+    const absl::string_view arg = argv[i];
+    if (arg == "--") {  // Everything after is positional.
+      args.insert(args.end(), argv + i, argv + argc);
+      break;
+    }
+    absl::string_view rest = arg;
+    if (i > 0 && (absl::ConsumePrefix(&rest, "--job=") ||
+                  absl::ConsumePrefix(&rest, "-job="))) {
+      jobs.emplace_back(rest);
+      continue;
+    }
+    if (i > 0 && (arg == "--job" || arg == "-job") && i + 1 < argc) {
+      jobs.emplace_back(argv[++i]);
+      continue;
+    }
+    args.push_back(argv[i]);
+  }
+  if (!jobs.empty()) {
+    *joined = absl::StrCat("--job=", absl::StrJoin(jobs, ","));
+    args.insert(args.begin() + 1, joined->data());
+  }
+  return args;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -102,7 +136,9 @@ int main(int argc, char** argv) {
       "Usage: progress-reporter [--job=NAME] [--until_done] [flags]\n"
       "Exit status: 0 done, 2 bad flags, 3 never reached the daemon, 4 a job "
       "had failures (with --fail_on_failures).");
-  absl::ParseCommandLine(argc, argv);
+  std::string joined_jobs;
+  std::vector<char*> args = FoldRepeatedJobFlags(argc, argv, &joined_jobs);
+  absl::ParseCommandLine(static_cast<int>(args.size()), args.data());
 
   progress::reporter::ReporterOptions options;
   options.server = absl::GetFlag(FLAGS_server);

@@ -1,9 +1,6 @@
 #include "reporter.h"
 
 #include <grpcpp/client_context.h>
-#include <grpcpp/create_channel.h>
-#include <grpcpp/security/credentials.h>
-#include <grpcpp/support/channel_arguments.h>
 
 #include <algorithm>
 #include <utility>
@@ -12,14 +9,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "daemon_channel.h"
 
 namespace progress::reporter {
 namespace {
 
-absl::Status FromGrpc(const grpc::Status& status) {
-  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                      status.error_message());
-}
+using ::progress::internal::FromGrpcStatus;
 
 // Replaces the entry of the same name in `seen`, or adds it.
 void Remember(const v1::Job& job, std::vector<v1::Job>* seen) {
@@ -39,14 +34,9 @@ Reporter::Reporter(ReporterOptions options, std::shared_ptr<spdlog::logger> out,
     : options_(std::move(options)),
       out_(std::move(out)),
       summary_out_(std::move(summary_out)) {
-  grpc::ChannelArguments args;
-  // Find a restarted daemon within about a poll or two, not gRPC's default
-  // of up to two minutes.
-  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
-  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
-  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
-  stub_ = v1::ProgressTracker::NewStub(grpc::CreateCustomChannel(
-      options_.server, grpc::InsecureChannelCredentials(), args));
+  // Find a restarted daemon within about a poll or two.
+  stub_ = v1::ProgressTracker::NewStub(
+      internal::DaemonChannel(options_.server, absl::Seconds(1)));
 }
 
 absl::StatusOr<std::vector<v1::Job>> Reporter::Poll() {
@@ -63,7 +53,7 @@ absl::StatusOr<std::vector<v1::Job>> Reporter::Poll() {
       request.set_page_token(token);
       v1::ListJobsResponse response;
       absl::Status status =
-          FromGrpc(stub_->ListJobs(&context, request, &response));
+          FromGrpcStatus(stub_->ListJobs(&context, request, &response));
       if (!status.ok()) return status;
       for (v1::Job& job : *response.mutable_jobs()) {
         jobs.push_back(std::move(job));
@@ -79,7 +69,7 @@ absl::StatusOr<std::vector<v1::Job>> Reporter::Poll() {
     request.set_job(name);
     v1::GetCountsResponse response;
     absl::Status status =
-        FromGrpc(stub_->GetCounts(&context, request, &response));
+        FromGrpcStatus(stub_->GetCounts(&context, request, &response));
     if (absl::IsNotFound(status)) {
       waiting_for_.push_back(name);
       continue;

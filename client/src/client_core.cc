@@ -1,7 +1,5 @@
 #include "client_core.h"
 
-#include <grpcpp/create_channel.h>
-#include <grpcpp/security/credentials.h>
 #include <grpcpp/support/channel_arguments.h>
 #include <spdlog/spdlog.h>
 
@@ -13,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
+#include "daemon_channel.h"
 #include "names.h"
 
 namespace progress::client {
@@ -26,10 +25,7 @@ constexpr size_t kMaxEntriesPerMessage = 1000;
 // Bounds one confirmation round when no Shutdown deadline applies.
 constexpr absl::Duration kConfirmTimeout = absl::Seconds(10);
 
-absl::Status FromGrpc(const grpc::Status& status) {
-  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                      status.error_message());
-}
+using ::progress::internal::FromGrpcStatus;
 
 // Refusals that resending the same job will not cure: the daemon judged the
 // job itself (its name, the job limit) or its values.
@@ -72,18 +68,12 @@ absl::StatusOr<std::unique_ptr<ClientCore>> ClientCore::Create(
 ClientCore::ClientCore(CoreOptions options)
     : options_(std::move(options)), backoff_(options_.min_backoff) {
   grpc::ChannelArguments args;
-  // gRPC's own reconnect backoff grows to two minutes; a restarted daemon
-  // should see its clients back within about our own backoff.
-  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
-  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
-  args.SetInt(
-      GRPC_ARG_MAX_RECONNECT_BACKOFF_MS,
-      static_cast<int>(absl::ToInt64Milliseconds(options_.max_backoff)));
   // Notice a daemon that vanished without closing the connection.
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 20000);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
-  channel_ = grpc::CreateCustomChannel(
-      options_.target, grpc::InsecureChannelCredentials(), args);
+  // A restarted daemon sees its clients back within about our own backoff.
+  channel_ = internal::DaemonChannel(options_.target, options_.max_backoff,
+                                     std::move(args));
   stub_ = v1::ProgressTracker::NewStub(channel_);
   flusher_ = std::thread(&ClientCore::FlusherLoop, this);
 }
@@ -217,10 +207,11 @@ std::vector<ClientCore::Entry> ClientCore::TakeEntries(bool changed_only) {
     if (counter->rejected.load(std::memory_order_relaxed)) continue;
     const uint64_t success = counter->success.load(std::memory_order_relaxed);
     const uint64_t failure = counter->failure.load(std::memory_order_relaxed);
-    const bool unchanged = changed_only ? success == counter->sent_success &&
-                                              failure == counter->sent_failure
-                                        : success == 0 && failure == 0;
-    if (!unchanged) entries.push_back({counter.get(), success, failure});
+    const bool nothing_to_send = changed_only
+                                     ? success == counter->sent_success &&
+                                           failure == counter->sent_failure
+                                     : success == 0 && failure == 0;
+    if (!nothing_to_send) entries.push_back({counter.get(), success, failure});
   }
   return entries;
 }
@@ -293,7 +284,7 @@ absl::Status ClientCore::SendChanged() {
 absl::Status ClientCore::CloseStream() {
   if (stream_ == nullptr) return absl::OkStatus();
   stream_->WritesDone();
-  const absl::Status status = FromGrpc(stream_->Finish());
+  const absl::Status status = FromGrpcStatus(stream_->Finish());
   stream_.reset();
   stream_response_.reset();
   ReleaseContext(std::move(stream_context_));
@@ -309,7 +300,7 @@ absl::Status ClientCore::SendAndClose(const std::vector<Entry>& entries,
     if (!writer->Write(message)) break;  // Finish says why.
   }
   writer->WritesDone();
-  const absl::Status status = FromGrpc(writer->Finish());
+  const absl::Status status = FromGrpcStatus(writer->Finish());
   writer.reset();
   ReleaseContext(std::move(context));
   return status;
@@ -404,7 +395,7 @@ absl::StatusOr<v1::Job> CallForJob(
   context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
   Response response;
   const absl::Status status =
-      FromGrpc((stub.*method)(&context, request, &response));
+      FromGrpcStatus((stub.*method)(&context, request, &response));
   if (!status.ok()) return status;
   return response.job();
 }

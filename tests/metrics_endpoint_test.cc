@@ -44,13 +44,7 @@ class MetricsEndpointTest : public ::testing::Test {
   }
 
   grpc::Status Send(const v1::IncrementRequest& message) {
-    auto stub = server_.NewStub();
-    grpc::ClientContext context;
-    v1::IncrementResponse response;
-    auto writer = stub->Increment(&context, &response);
-    writer->Write(message);
-    writer->WritesDone();
-    return writer->Finish();
+    return testing::SendAll(*server_.NewStub(), {message});
   }
 
   TestServer server_;

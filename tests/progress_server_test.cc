@@ -20,6 +20,7 @@ namespace {
 
 using ::progress::testing::Counts;
 using ::progress::testing::Message;
+using ::progress::testing::SendAll;
 using ::progress::testing::TestServer;
 using ::testing::HasSubstr;
 
@@ -43,18 +44,6 @@ class IncrementStream {
   v1::IncrementResponse response_;
   std::unique_ptr<grpc::ClientWriter<v1::IncrementRequest>> writer_;
 };
-
-grpc::Status SendAll(v1::ProgressTracker::Stub& stub,
-                     const std::vector<v1::IncrementRequest>& messages,
-                     v1::IncrementResponse* response = nullptr) {
-  IncrementStream stream(stub);
-  for (const auto& message : messages) {
-    if (!stream.Write(message)) break;
-  }
-  grpc::Status status = stream.Close();
-  if (response != nullptr) *response = stream.response();
-  return status;
-}
 
 absl::StatusOr<v1::Job> GetCounts(v1::ProgressTracker::Stub& stub,
                                   const std::string& job,

@@ -22,6 +22,7 @@ namespace {
 using ::progress::testing::ChildProcess;
 using ::progress::testing::Counts;
 using ::progress::testing::Message;
+using ::progress::testing::SendAll;
 using ::progress::testing::TestServer;
 using ::progress::testing::UnusedPort;
 using ::testing::HasSubstr;
@@ -29,13 +30,9 @@ using ::testing::HasSubstr;
 // Sends one client's cumulative counts on a short stream.
 void Send(TestServer& server, const std::string& client, const std::string& job,
           uint64_t success, uint64_t failure) {
-  auto stub = server.NewStub();
-  grpc::ClientContext context;
-  v1::IncrementResponse response;
-  auto writer = stub->Increment(&context, &response);
-  writer->Write(Message(client, Counts(job, success, failure)));
-  writer->WritesDone();
-  ASSERT_TRUE(writer->Finish().ok());
+  ASSERT_TRUE(SendAll(*server.NewStub(),
+                      {Message(client, Counts(job, success, failure))})
+                  .ok());
 }
 
 void StartJob(TestServer& server, const std::string& job, uint64_t total) {

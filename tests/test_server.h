@@ -1,12 +1,14 @@
 #ifndef PROGRESS_TESTS_TEST_SERVER_H_
 #define PROGRESS_TESTS_TEST_SERVER_H_
 
+#include <grpcpp/client_context.h>
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
 #include <gtest/gtest.h>
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "job_registry.h"
@@ -67,6 +69,23 @@ inline v1::IncrementRequest Message(const std::string& client_id,
   request.set_client_id(client_id);
   *request.add_jobs() = counts;
   return request;
+}
+
+// Sends `messages` on one Increment stream, closes it, and returns its
+// status (and, if asked, the daemon's reply).
+inline grpc::Status SendAll(v1::ProgressTracker::Stub& stub,
+                            const std::vector<v1::IncrementRequest>& messages,
+                            v1::IncrementResponse* response = nullptr) {
+  grpc::ClientContext context;
+  v1::IncrementResponse reply;
+  auto writer = stub.Increment(&context, &reply);
+  for (const auto& message : messages) {
+    if (!writer->Write(message)) break;  // Finish says why.
+  }
+  writer->WritesDone();
+  grpc::Status status = writer->Finish();
+  if (response != nullptr) *response = reply;
+  return status;
 }
 
 }  // namespace progress::testing

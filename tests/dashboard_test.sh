@@ -1,28 +1,23 @@
 #!/usr/bin/env bash
 # The Grafana dashboard parses, and every metric its queries use is one that a
 # live progressd exports (checked against a real scrape, not a kept list).
-#   dashboard_test.sh SOURCE_DIR PROGRESSD BATCH_JOB_DRIVER
+# Runs under with_daemon.sh, which provides the daemon.
+#   with_daemon.sh PROGRESSD dashboard_test.sh SOURCE_DIR BATCH_JOB_DRIVER
 set -euo pipefail
 source_dir=$1
-progressd=$2
-driver=$3
+driver=$2
 dashboard=$source_dir/deploy/grafana/progress-tracker.json
 
 work=$(mktemp -d)
-"$progressd" --listen=127.0.0.1:0 --port_file="$work/grpc_port" \
-  --metrics_listen=127.0.0.1:0 --metrics_port_file="$work/metrics_port" \
-  --log_level=warn &
-daemon=$!
-trap 'kill -TERM $daemon 2>/dev/null || true; wait $daemon 2>/dev/null || true; rm -rf "$work"' EXIT
-for _ in $(seq 400); do [[ -s "$work/grpc_port" ]] && break; sleep 0.05; done
+trap 'rm -rf "$work"' EXIT
 
 # A finished job with a known total, so every per-job family has a series;
 # and one rejected call, so the rejection family has one too.
-"$driver" --server="127.0.0.1:$(cat "$work/grpc_port")" --job=dashboard \
+"$driver" --server="$PROGRESS_TRACKER_ADDRESS" --job=dashboard \
   --records=200 --workers=1 --rounds=1 >/dev/null
-"$driver" --server="127.0.0.1:$(cat "$work/grpc_port")" --job="bad name" \
+"$driver" --server="$PROGRESS_TRACKER_ADDRESS" --job="bad name" \
   --records=1 --workers=1 >/dev/null 2>&1 || true
-curl -sf "http://127.0.0.1:$(cat "$work/metrics_port")/metrics" >"$work/scrape"
+curl -sf "http://$PROGRESS_METRICS_ADDRESS/metrics" >"$work/scrape"
 
 python3 - "$dashboard" "$work/scrape" <<'PY'
 import json, re, sys

@@ -2,12 +2,11 @@
 # A real Prometheus server scrapes a real progressd: the counter it stores
 # must equal exactly what a worker sent, and rate() over it must be positive
 # while the worker runs. Everything runs on free loopback ports and is removed
-# afterwards.
-#   prometheus_e2e_test.sh SOURCE_DIR PROGRESSD PACED_WORKER
+# afterwards. Runs under with_daemon.sh, which provides the daemon.
+#   with_daemon.sh PROGRESSD prometheus_e2e_test.sh SOURCE_DIR PACED_WORKER
 set -euo pipefail
 source_dir=$1
-progressd=$2
-paced_worker=$3
+paced_worker=$2
 
 if ! command -v prometheus >/dev/null; then
   "$source_dir/scripts/install-deps.sh" --with-test-tools
@@ -26,24 +25,8 @@ free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-wait_for_file() {
-  for _ in $(seq 400); do
-    [[ -s "$1" ]] && return 0
-    sleep 0.05
-  done
-  echo "timed out waiting for $1" >&2
-  return 1
-}
-
-"$progressd" --listen=127.0.0.1:0 --port_file="$work/grpc_port" \
-  --metrics_listen=127.0.0.1:0 --metrics_port_file="$work/metrics_port" \
-  --log_level=warn &
-pids+=($!)
-wait_for_file "$work/grpc_port"
-metrics_port=$(cat "$work/metrics_port")
-
 # The project's own scrape config, pointed at this daemon with a 1 s interval.
-sed -e "s/127.0.0.1:9464/127.0.0.1:$metrics_port/" \
+sed -e "s/127.0.0.1:9464/$PROGRESS_METRICS_ADDRESS/" \
   -e "s/scrape_interval: .*/scrape_interval: 1s/" \
   "$source_dir/deploy/prometheus/prometheus.yml" >"$work/prometheus.yml"
 prometheus_port=$(free_port)
@@ -70,8 +53,7 @@ curl -sf "http://127.0.0.1:$prometheus_port/-/ready" >/dev/null ||
 
 # 20 ticks a second of 37 records, for 8 seconds: 5,920 records.
 job=e2e
-PROGRESS_TRACKER_ADDRESS="127.0.0.1:$(cat "$work/grpc_port")" \
-  "$paced_worker" "$job" 37 160 50 >"$work/worker.out" &
+"$paced_worker" "$job" 37 160 50 >"$work/worker.out" &
 worker=$!
 pids+=("$worker")
 

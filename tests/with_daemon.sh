@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# Runs a command with a fresh progressd on a free loopback port, exporting
-# PROGRESS_TRACKER_ADDRESS to it; stops the daemon and returns the command's
-# status.   with_daemon.sh PROGRESSD COMMAND [ARGS...]
+# Runs a command with a fresh progressd on free loopback ports, exporting
+# PROGRESS_TRACKER_ADDRESS (gRPC) and PROGRESS_METRICS_ADDRESS (/metrics) to
+# it; stops the daemon and returns the command's status.
+#   with_daemon.sh PROGRESSD COMMAND [ARGS...]
 set -euo pipefail
 progressd=$1
 shift
 work=$(mktemp -d)
 "$progressd" --listen=127.0.0.1:0 --port_file="$work/port" \
-  --metrics_listen=127.0.0.1:0 --log_level=warn &
+  --metrics_listen=127.0.0.1:0 --metrics_port_file="$work/metrics_port" \
+  --log_level=warn &
 daemon=$!
 trap 'kill -TERM $daemon 2>/dev/null || true; wait $daemon 2>/dev/null || true; rm -rf "$work"' EXIT
 for _ in $(seq 400); do
@@ -15,7 +17,10 @@ for _ in $(seq 400); do
   kill -0 "$daemon" 2>/dev/null || { echo "progressd did not start" >&2; exit 1; }
   sleep 0.05
 done
+[[ -s "$work/port" ]] || { echo "progressd did not write its port" >&2; exit 1; }
+# The metrics port file is written before the gRPC one.
 export PROGRESS_TRACKER_ADDRESS="127.0.0.1:$(cat "$work/port")"
+export PROGRESS_METRICS_ADDRESS="127.0.0.1:$(cat "$work/metrics_port")"
 status=0
 "$@" || status=$?
 exit "$status"

@@ -23,14 +23,17 @@ inline absl::Status FromGrpcStatus(const grpc::Status& status) {
                       status.error_message());
 }
 
-// An insecure channel to `target` whose reconnect backoff stays between
-// 100 ms and `max_reconnect_backoff`: gRPC's own default grows to two minutes,
-// far too slow to notice a daemon that came back.
+// An insecure channel to `target` whose reconnect backoff starts at 100 ms
+// and stays under `max_reconnect_backoff`: gRPC's own default grows to two
+// minutes, far too slow to notice a daemon that came back.
 inline std::shared_ptr<grpc::Channel> DaemonChannel(
     const std::string& target, absl::Duration max_reconnect_backoff,
     grpc::ChannelArguments args = {}) {
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
-  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
+  // Despite its name, gRPC uses this as the least time one connection
+  // attempt may take before it is abandoned: too short, and an attempt that
+  // no thread happens to be polling for fails although the daemon is up.
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 5000);
   args.SetInt(
       GRPC_ARG_MAX_RECONNECT_BACKOFF_MS,
       static_cast<int>(absl::ToInt64Milliseconds(max_reconnect_backoff)));

@@ -12,6 +12,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "client_core.h"
+#include "fork_handlers.h"
+#include "library_logger.h"
 #include "progress/client.h"
 
 struct progress_client {
@@ -79,6 +81,16 @@ void Fill(const progress::v1::Job& job, progress_job_info* info) {
   info->done = job.done() ? 1 : 0;
 }
 
+// In a forked child: the default client gets a fresh id and a flusher of its
+// own, over the same job handles. The inherited core is left as it is: its
+// thread exists only in the parent.
+void RenewDefaultClientInChild(bool grpc_usable) {
+  progress_client* client = default_client.load();
+  if (client == nullptr) return;
+  ClientCore* inherited = client->core.release();
+  client->core = ClientCore::RenewAfterFork(*inherited, grpc_usable);
+}
+
 constexpr const char* kNullClient = "client is NULL";
 constexpr const char* kNullName = "job name is NULL";
 
@@ -115,6 +127,9 @@ int progress_client_create(const progress_client_options* options,
 void progress_client_destroy(progress_client* client) {
   if (client == nullptr || client == default_client.load()) return;
   Guarded([&]() -> int {
+    // A client inherited across fork() has no thread in this process to
+    // stop: its core is left as it is.
+    if (client->core->inherited()) client->core.release();
     delete client;
     return PROGRESS_OK;
   });
@@ -127,6 +142,7 @@ progress_client* progress_default_client(void) {
     if (!core.ok()) std::abort();
     auto* created = new progress_client{std::move(*core)};
     default_client.store(created);
+    progress::client::SetChildRenewal(&RenewDefaultClientInChild);
     // Flush at normal exit. The object is never freed: other exit-time code
     // may still add to it, and adds must stay safe.
     std::atexit([] {
@@ -228,6 +244,12 @@ int progress_client_get_counts(progress_client* client, const char* name,
     Fill(*job, out);
     return PROGRESS_OK;
   });
+}
+
+int progress_set_log_level(const char* level) {
+  if (level == nullptr) return Fail(PROGRESS_INVALID_ARGUMENT, "level is NULL");
+  return Guarded(
+      [&]() -> int { return Report(progress::client::SetLogLevel(level)); });
 }
 
 const char* progress_last_error(void) { return last_error.c_str(); }

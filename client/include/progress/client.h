@@ -12,6 +12,33 @@
  * Status codes are gRPC's canonical codes (PROGRESS_OK is 0). After a call on a
  * thread returns a non-zero code, progress_last_error() on that thread says
  * why.
+ *
+ * Delivery. While a client holds counts it keeps an Increment stream open
+ * to progressd; an idle one sends an empty message every second, so a
+ * restarted daemon is noticed within about a second and gets every job's
+ * cumulative counts again (connecting again within about 1.2 s of the
+ * daemon's return). Counts are cumulative, so nothing is counted twice.
+ *
+ * The library is a guest in its process: it never writes to stdout, never
+ * touches the host's spdlog default logger or signal handlers, and logs to
+ * stderr through a logger of its own, at the level in
+ * $PROGRESS_TRACKER_LOG_LEVEL (trace, debug, info (default), warn, error,
+ * critical, off) or set by progress_set_log_level().
+ *
+ * fork(). The library handles fork() itself (pthread_atfork): before the
+ * fork every client stops its calls and closes its connection, so no gRPC
+ * state is live; afterwards the parent's clients reconnect and resend. In
+ * the child:
+ *   - the default client (progress_default_client()) is renewed: a fresh
+ *     client id and its own flusher thread, over the same progress_job
+ *     handles, which now count only the child's records (from zero);
+ *   - a client made with progress_client_create() before the fork is
+ *     "inherited": every call on it returns FAILED_PRECONDITION ("created
+ *     before fork"); adds on its jobs are counted locally but never sent.
+ *     progress_client_destroy() on it frees only the handle. Create a new
+ *     client in the child instead.
+ * A child that ends with _exit() (Python's multiprocessing does) skips the
+ * exit-time flush: call progress_client_flush() before it.
  */
 #ifndef PROGRESS_CLIENT_H_
 #define PROGRESS_CLIENT_H_
@@ -63,7 +90,8 @@ typedef struct progress_client_options {
   const char* client_id;
   /* How often changed counts are sent. <= 0: 100 ms. */
   int64_t flush_interval_ms;
-  /* How long destroy/shutdown may spend on the final flush. <= 0: 2000 ms. */
+  /* How long destroy/shutdown (and, for the default client, process exit)
+   * may spend on the final flush. <= 0: 2000 ms. */
   int64_t shutdown_timeout_ms;
 } progress_client_options;
 
@@ -84,19 +112,24 @@ typedef struct progress_job_info {
 } progress_job_info;
 
 /* Fills `options` with the defaults (all zero / NULL). */
-PROGRESS_API void progress_client_options_init(progress_client_options* options);
+PROGRESS_API void progress_client_options_init(
+    progress_client_options* options);
 
 /* Creates a client; `options` may be NULL. Connecting is lazy, so a missing
  * daemon is not an error here. INVALID_ARGUMENT for a malformed client id. */
 PROGRESS_API int progress_client_create(const progress_client_options* options,
                                         progress_client** out);
 
-/* Shuts down (final flush bounded by shutdown_timeout_ms) and frees. */
+/* Shuts down (final flush bounded by shutdown_timeout_ms, see
+ * progress_client_shutdown) and frees. */
 PROGRESS_API void progress_client_destroy(progress_client* client);
 
 /* The process-wide client, made on first use from $PROGRESS_TRACKER_ADDRESS,
  * for code that runs many tasks in one long-lived process (e.g. a Ray
- * worker). It is flushed at normal process exit; never destroy it. */
+ * worker). It does a final flush at normal process exit (exit() or return
+ * from main; not _exit() or a signal), and says on stderr what was not
+ * confirmed if that fails; never destroy it. In a forked child it is renewed
+ * (see fork() above). */
 PROGRESS_API progress_client* progress_default_client(void);
 
 PROGRESS_API const char* progress_client_id(const progress_client* client);
@@ -121,12 +154,20 @@ PROGRESS_API void progress_job_local_counts(const progress_job* job,
 /* Returns PROGRESS_OK once the daemon has confirmed it holds every count this
  * thread added before the call. DEADLINE_EXCEEDED if that did not happen
  * within timeout_ms (the message says why, e.g. the daemon is unreachable);
- * counting goes on and a later flush will deliver. */
+ * counting goes on and a later flush will deliver. If the daemon refused a
+ * job for good (a name or value it does not accept, a limit), the first
+ * flush after that returns the daemon's code naming the job; later flushes
+ * cover the other jobs only. FAILED_PRECONDITION for a client inherited
+ * across fork() or shut down. */
 PROGRESS_API int progress_client_flush(progress_client* client,
                                        int64_t timeout_ms);
 
-/* A final flush bounded by timeout_ms, then stops the flusher. Later adds are
- * counted locally but never sent. Idempotent. */
+/* The final flush, then stops the flusher. It keeps trying (waiting for the
+ * daemon to be reachable) until timeout_ms has passed, and gives up only
+ * then: the code is the last error's and the message says how many records
+ * were not confirmed and may be lost (also logged to stderr). Later adds are
+ * counted locally but never sent. Idempotent: later calls return the first
+ * call's result. */
 PROGRESS_API int progress_client_shutdown(progress_client* client,
                                           int64_t timeout_ms);
 
@@ -142,6 +183,10 @@ PROGRESS_API int progress_client_get_counts(progress_client* client,
                                             const char* name,
                                             int64_t timeout_ms,
                                             progress_job_info* out);
+
+/* Sets the level of the library's own stderr logger: "trace", "debug",
+ * "info", "warn", "error", "critical" or "off". INVALID_ARGUMENT otherwise. */
+PROGRESS_API int progress_set_log_level(const char* level);
 
 /* The message of this thread's last failed call ("" if none). Valid until the
  * thread's next call into the library. */

@@ -4,12 +4,13 @@
 // Everything here compiles into the caller, so std::string and friends never
 // cross into the library: any standard library ABI works.
 //
+// clang-format off
 //   progress::Client& client = progress::Client::Default();
-//   progress::Job job = client.GetJob("nightly-etl");   // once
-//   job.AddSuccess(batch_ok);                            // per batch: an
-//   atomic add job.AddFailure(batch_failed);
-//   client.Flush(std::chrono::seconds(5));               // end of task, if
-//   needed
+//   progress::Job job = client.GetJob("nightly-etl");  // once
+//   job.AddSuccess(batch_ok);                           // per batch:
+//   job.AddFailure(batch_failed);                       //   an atomic add
+//   client.Flush(std::chrono::seconds(5));              // end of task, if needed
+// clang-format on
 //
 // Threading: Client and Job are thread-safe. Job is a cheap handle, valid while
 // its Client lives.
@@ -95,6 +96,11 @@ class Job {
 // A job as the daemon sums it over all clients.
 using JobInfo = progress_job_info;
 
+// Sets the level of the library's stderr logger ("trace" ... "off").
+inline Status SetLogLevel(const std::string& level) {
+  return internal::FromCode(progress_set_log_level(level.c_str()));
+}
+
 struct ClientOptions {
   // host:port; empty: $PROGRESS_TRACKER_ADDRESS, else 127.0.0.1:50051.
   std::string target;
@@ -124,7 +130,8 @@ class Client {
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
 
-  // The process-wide client (see progress_default_client()).
+  // The process-wide client (see progress_default_client()); renewed in a
+  // forked child.
   static Client& Default() {
     static Client* client = new Client(progress_default_client());
     return *client;
@@ -149,6 +156,8 @@ class Client {
     return internal::FromCode(
         progress_client_flush(client_, internal::Millis(timeout)));
   }
+  // The final flush: keeps trying until `timeout`, then says what was not
+  // confirmed. Idempotent.
   Status Shutdown(std::chrono::milliseconds timeout = std::chrono::seconds(2)) {
     return internal::FromCode(
         progress_client_shutdown(client_, internal::Millis(timeout)));

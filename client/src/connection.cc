@@ -1,0 +1,121 @@
+#include "connection.h"
+
+#include <grpcpp/support/channel_arguments.h>
+
+#include <utility>
+
+#include "absl/time/clock.h"
+#include "daemon_channel.h"
+
+namespace progress::client {
+namespace {
+
+// A restarted daemon is found within about this, plus gRPC's 20% jitter.
+constexpr absl::Duration kMaxReconnectBackoff = absl::Seconds(1);
+
+}  // namespace
+
+Connection::Connection(std::string target) : target_(std::move(target)) {}
+
+grpc::Channel* Connection::Channel() {
+  if (paused_) return nullptr;
+  if (channel_ == nullptr) {
+    grpc::ChannelArguments args;
+    // Notice a daemon whose host vanished without closing the connection.
+    args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 20000);
+    args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
+    // Our own subchannels: never share a connection with the host's gRPC
+    // channels, and leave nothing behind when this channel is dropped.
+    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+    channel_ =
+        internal::DaemonChannel(target_, kMaxReconnectBackoff, std::move(args));
+    stub_ = v1::ProgressTracker::NewStub(channel_);
+  }
+  return channel_.get();
+}
+
+absl::StatusOr<v1::ProgressTracker::Stub*> Connection::BeginCall(
+    grpc::ClientContext* context) {
+  absl::MutexLock lock(&mu_);
+  if (Channel() == nullptr) {
+    return absl::UnavailableError("call interrupted by fork()");
+  }
+  calls_.insert(context);
+  return stub_.get();
+}
+
+void Connection::EndCall(grpc::ClientContext* context) {
+  absl::MutexLock lock(&mu_);
+  calls_.erase(context);
+}
+
+std::shared_ptr<grpc::Channel> Connection::SharedChannel() {
+  absl::MutexLock lock(&mu_);
+  if (Channel() == nullptr) return nullptr;
+  return channel_;
+}
+
+bool Connection::AwaitReady(absl::Time deadline) {
+  std::shared_ptr<grpc::Channel> channel = SharedChannel();
+  if (channel == nullptr) return false;
+  grpc_connectivity_state state = channel->GetState(/*try_to_connect=*/true);
+  while (state != GRPC_CHANNEL_READY) {
+    if (!channel->WaitForStateChange(state, absl::ToChronoTime(deadline))) {
+      return false;
+    }
+    state = channel->GetState(/*try_to_connect=*/true);
+  }
+  return true;
+}
+
+bool Connection::StillReady() {
+  std::shared_ptr<grpc::Channel> channel = SharedChannel();
+  if (channel == nullptr ||
+      channel->GetState(/*try_to_connect=*/false) != GRPC_CHANNEL_READY) {
+    return false;
+  }
+  channel->WaitForStateChange(
+      GRPC_CHANNEL_READY,
+      absl::ToChronoTime(absl::Now() + absl::Milliseconds(1)));
+  return channel->GetState(/*try_to_connect=*/false) == GRPC_CHANNEL_READY;
+}
+
+bool Connection::Failing() {
+  absl::MutexLock lock(&mu_);
+  return channel_ != nullptr && channel_->GetState(/*try_to_connect=*/false) ==
+                                    GRPC_CHANNEL_TRANSIENT_FAILURE;
+}
+
+void Connection::CancelCalls() {
+  absl::MutexLock lock(&mu_);
+  for (grpc::ClientContext* context : calls_) context->TryCancel();
+}
+
+void Connection::PauseForFork() {
+  absl::MutexLock lock(&mu_);
+  paused_ = true;
+  for (grpc::ClientContext* context : calls_) context->TryCancel();
+}
+
+void Connection::ReleaseChannelForFork() {
+  std::shared_ptr<grpc::Channel> channel;
+  std::unique_ptr<v1::ProgressTracker::Stub> stub;
+  {
+    absl::MutexLock lock(&mu_);
+    mu_.Await(absl::Condition(
+        +[](absl::flat_hash_set<grpc::ClientContext*>* calls) {
+          return calls->empty();
+        },
+        &calls_));
+    channel = std::move(channel_);
+    stub = std::move(stub_);
+  }
+  // Destroyed outside the lock: the last channel going shuts gRPC down.
+}
+
+void Connection::Resume() {
+  absl::MutexLock lock(&mu_);
+  paused_ = false;
+}
+
+}  // namespace progress::client

@@ -1,0 +1,80 @@
+#include "fork_handlers.h"
+
+#include <grpc/grpc.h>
+#include <pthread.h>
+
+#include <algorithm>
+#include <mutex>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "client_core.h"
+
+namespace progress::client {
+namespace {
+
+struct ForkState {
+  absl::Mutex mu;
+  std::vector<ClientCore*> cores ABSL_GUARDED_BY(mu);
+  void (*renew)(bool) ABSL_GUARDED_BY(mu) = nullptr;
+  bool grpc_live_at_fork ABSL_GUARDED_BY(mu) = false;
+};
+
+// Never destroyed: a fork may come after static destructors began.
+ForkState& State() {
+  static ForkState* const state = new ForkState;
+  return *state;
+}
+
+// The lock is held from before the fork until after it, in both processes,
+// so no core is added or removed while one is being forked.
+void BeforeFork() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+  ForkState& state = State();
+  state.mu.Lock();
+  for (ClientCore* core : state.cores) core->PrepareFork();
+  state.grpc_live_at_fork = grpc_is_initialized() != 0;
+}
+
+void AfterForkInParent() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+  ForkState& state = State();
+  for (ClientCore* core : state.cores) core->ResumeAfterForkInParent();
+  state.mu.Unlock();
+}
+
+void AfterForkInChild() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+  ForkState& state = State();
+  for (ClientCore* core : state.cores) core->MarkInheritedInChild();
+  state.cores.clear();
+  void (*renew)(bool) = state.renew;
+  const bool grpc_usable = !state.grpc_live_at_fork;
+  state.mu.Unlock();
+  if (renew != nullptr) renew(grpc_usable);
+}
+
+}  // namespace
+
+void RegisterCore(ClientCore* core) {
+  static std::once_flag installed;
+  std::call_once(installed, [] {
+    pthread_atfork(&BeforeFork, &AfterForkInParent, &AfterForkInChild);
+  });
+  ForkState& state = State();
+  absl::MutexLock lock(&state.mu);
+  state.cores.push_back(core);
+}
+
+void UnregisterCore(ClientCore* core) {
+  ForkState& state = State();
+  absl::MutexLock lock(&state.mu);
+  state.cores.erase(std::remove(state.cores.begin(), state.cores.end(), core),
+                    state.cores.end());
+}
+
+void SetChildRenewal(void (*renew)(bool grpc_usable)) {
+  ForkState& state = State();
+  absl::MutexLock lock(&state.mu);
+  state.renew = renew;
+}
+
+}  // namespace progress::client

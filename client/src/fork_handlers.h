@@ -1,0 +1,29 @@
+#ifndef PROGRESS_CLIENT_SRC_FORK_HANDLERS_H_
+#define PROGRESS_CLIENT_SRC_FORK_HANDLERS_H_
+
+namespace progress::client {
+
+class ClientCore;
+
+// What happens at fork(), for every live ClientCore (handlers are installed
+// with pthread_atfork when the first core registers):
+//   before: each core stops its calls, parks its flusher and drops its
+//     channel, so no gRPC call, thread or socket of ours is live (gRPC's
+//     state is not safe to use in a child otherwise: its epoll set and
+//     sockets would be shared with the parent);
+//   parent: each core goes on, reconnecting and resending its cumulative
+//     counts;
+//   child: each core is marked inherited (its calls fail with
+//     FAILED_PRECONDITION), then the child renewal runs (the C API renews
+//     the default client there).
+void RegisterCore(ClientCore* core);
+void UnregisterCore(ClientCore* core);
+
+// `renew(grpc_usable)` runs in every forked child after the cores were
+// marked; grpc_usable is false if gRPC was still initialised at fork() by
+// someone else in the process.
+void SetChildRenewal(void (*renew)(bool grpc_usable));
+
+}  // namespace progress::client
+
+#endif  // PROGRESS_CLIENT_SRC_FORK_HANDLERS_H_

@@ -346,10 +346,12 @@ void Flusher::FinalFlush() {
 
   absl::Status result;
   if (!status.ok()) {
-    const std::string message = absl::StrCat(
-        "final flush to progressd at ", connection_->target(),
-        " gave up after ", absl::FormatDuration(absl::Now() - start), " (",
-        status.ToString(), "): ", UnconfirmedReport());
+    const std::string message =
+        absl::StrCat("final flush to progressd at ", connection_->target(),
+                     " gave up after ",
+                     absl::FormatDuration(absl::Trunc(absl::Now() - start,
+                                                      absl::Milliseconds(1))),
+                     " (", status.ToString(), "): ", UnconfirmedReport());
     Log().error("progress client {}: {}", options_.client_id, message);
     result = absl::Status(status.code(), message);
   }

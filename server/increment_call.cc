@@ -2,6 +2,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include <memory>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/str_format.h"
 #include "grpc_status.h"
 
 namespace progress {
@@ -56,8 +61,12 @@ void IncrementCall::Proceed(bool ok) {
         FinishWith(applied);
         return;
       }
-      queue_.write_stats->increment_messages.fetch_add(
-          1, std::memory_order_relaxed);
+      // A keepalive (no entries) applies nothing, so it is not counted among
+      // the messages applied.
+      if (request_.jobs_size() > 0) {
+        queue_.write_stats->increment_messages.fetch_add(
+            1, std::memory_order_relaxed);
+      }
       reader_.Read(&request_, this);
       return;
     }
@@ -88,25 +97,64 @@ absl::Status IncrementCall::AdoptClientId() {
 
 absl::Status IncrementCall::ApplyRequest() {
   if (absl::Status adopted = AdoptClientId(); !adopted.ok()) return adopted;
-
-  // Resolve every entry before applying any, so a message naming one bad job
-  // applies nothing at all.
-  resolved_.clear();
-  for (const v1::JobCounts& entry : request_.jobs()) {
-    auto it = cursors_.find(entry.job());
-    if (it == cursors_.end()) {
-      absl::StatusOr<std::shared_ptr<ClientCursor>> cursor =
-          queue_.registry->ResolveCursor(entry.job(), client_id_);
-      if (!cursor.ok()) return cursor.status();
-      it = cursors_.emplace(entry.job(), *std::move(cursor)).first;
-    }
-    resolved_.emplace_back(it->second.get(), &entry);
-  }
-  for (const auto& [cursor, entry] : resolved_) {
+  if (absl::Status valid = ValidateEntries(); !valid.ok()) return valid;
+  if (absl::Status resolved = ResolveNewJobs(); !resolved.ok()) return resolved;
+  for (const auto& [cursor, entry] : entries_) {
+    // Cannot fail: ValidateEntries checked every value against the cap, the
+    // only refusal Apply has for a resolved cursor.
     absl::StatusOr<ApplyResult> result =
         queue_.registry->Apply(*cursor, entry->success(), entry->failure());
     if (!result.ok()) return result.status();
     if (result->regressed) ++regressions_;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status IncrementCall::ValidateEntries() {
+  JobRegistry& registry = *queue_.registry;
+  entries_.clear();
+  new_jobs_.clear();
+  seen_.clear();
+  const bool may_repeat = request_.jobs_size() > 1;
+  for (const v1::JobCounts& entry : request_.jobs()) {
+    ClientCursor* cursor = nullptr;
+    auto cached = cursors_.find(entry.job());
+    if (cached != cursors_.end()) {
+      cursor = cached->second.get();
+    } else {
+      // A cached name was valid when it was first resolved.
+      if (absl::Status valid = registry.ValidateJobName(entry.job());
+          !valid.ok()) {
+        return valid;
+      }
+      new_jobs_.push_back(entry.job());
+    }
+    if (may_repeat && !seen_.insert(entry.job()).second) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "job '%s' appears twice in one message", entry.job()));
+    }
+    if (absl::Status within = registry.CheckCumulative(
+            entry.job(), entry.success(), entry.failure());
+        !within.ok()) {
+      return within;
+    }
+    entries_.emplace_back(cursor, &entry);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status IncrementCall::ResolveNewJobs() {
+  if (new_jobs_.empty()) return absl::OkStatus();
+  absl::StatusOr<std::vector<std::shared_ptr<ClientCursor>>> resolved =
+      queue_.registry->ResolveCursors(new_jobs_, client_id_);
+  if (!resolved.ok()) return resolved.status();
+  // ResolveCursors answers in new_jobs_ order, which is entries_ order.
+  auto next = resolved->begin();
+  for (auto& [cursor, entry] : entries_) {
+    if (cursor != nullptr) continue;
+    cursor = next->get();
+    cursors_.emplace(entry->job(), std::move(*next));
+    ++next;
   }
   return absl::OkStatus();
 }

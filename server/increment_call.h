@@ -9,7 +9,9 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "call_tag.h"
 
 namespace progress {
@@ -18,7 +20,9 @@ namespace progress {
 //
 // Runs on a write queue's thread only. It resolves each job it is sent once,
 // keeping the (job, client) cursor, so the per-message path is a hash lookup
-// local to the stream plus the cursor's atomic adds.
+// local to the stream plus the cursor's atomic adds. A message is checked
+// whole before any of it is created or applied: it lands entirely or not at
+// all.
 class IncrementCall final : public CallTag {
  public:
   // Posts a new call object waiting for the next Increment stream on `queue`.
@@ -33,6 +37,11 @@ class IncrementCall final : public CallTag {
   // Applies request_; an error ends the stream with that status.
   absl::Status ApplyRequest();
   absl::Status AdoptClientId();
+  // Checks every entry of request_ and fills entries_, with a null cursor for
+  // jobs this stream has not resolved yet (their names go to new_jobs_).
+  absl::Status ValidateEntries();
+  // Resolves new_jobs_ in one registry call and completes entries_.
+  absl::Status ResolveNewJobs();
   v1::IncrementResponse Recorded() const;
   void FinishWith(const absl::Status& status);
 
@@ -47,8 +56,11 @@ class IncrementCall final : public CallTag {
   std::string client_id_;
   absl::flat_hash_map<std::string, std::shared_ptr<ClientCursor>> cursors_;
   // Scratch space reused by every message, so steady-state messages allocate
-  // nothing here.
-  std::vector<std::pair<ClientCursor*, const v1::JobCounts*>> resolved_;
+  // nothing here. The views point into request_ and are only read while it
+  // holds the message they came from.
+  std::vector<std::pair<ClientCursor*, const v1::JobCounts*>> entries_;
+  std::vector<absl::string_view> new_jobs_;
+  absl::flat_hash_set<absl::string_view> seen_;
   uint64_t regressions_ = 0;
   bool accepted_ = false;  // A stream came; it counts as active until gone.
 };

@@ -8,17 +8,6 @@
 namespace progress {
 namespace {
 
-// Adds `delta` unless the sum would pass uint64's maximum: a counter that
-// wrapped would be silently wrong, which is worse than a rejected message.
-bool AddWithoutOverflow(std::atomic<uint64_t>& counter, uint64_t delta) {
-  uint64_t current = counter.load(std::memory_order_relaxed);
-  do {
-    if (delta > std::numeric_limits<uint64_t>::max() - current) return false;
-  } while (!counter.compare_exchange_weak(current, current + delta,
-                                          std::memory_order_relaxed));
-  return true;
-}
-
 void StoreMax(std::atomic<int64_t>& value, int64_t candidate) {
   int64_t current = value.load(std::memory_order_relaxed);
   while (current < candidate &&
@@ -44,17 +33,16 @@ Job::Job(std::string name, absl::Time created, absl::Duration rate_window)
   rate_window_.Record(created, 0);
 }
 
-absl::StatusOr<std::shared_ptr<ClientCursor>> Job::CursorFor(
-    absl::string_view client_id, size_t max_clients) {
-  absl::MutexLock lock(&clients_mu_);
+std::shared_ptr<ClientCursor> Job::FindCursor(
+    absl::string_view client_id) const {
+  absl::ReaderMutexLock lock(&clients_mu_);
   auto it = clients_.find(client_id);
-  if (it != clients_.end()) return it->second;
-  if (clients_.size() >= max_clients) {
-    return absl::ResourceExhaustedError(absl::StrFormat(
-        "job '%s' already has %d clients, the limit (--max_clients_per_job)",
-        name_, max_clients));
-  }
+  return it == clients_.end() ? nullptr : it->second;
+}
+
+std::shared_ptr<ClientCursor> Job::AddCursor(absl::string_view client_id) {
   auto cursor = std::make_shared<ClientCursor>(this);
+  absl::MutexLock lock(&clients_mu_);
   clients_.emplace(client_id, cursor);
   return cursor;
 }
@@ -73,21 +61,28 @@ absl::StatusOr<ApplyResult> Job::ApplyCumulative(ClientCursor& cursor,
       failure > applied.failure ? failure - applied.failure : 0;
   if (success_delta == 0 && failure_delta == 0) return result;
 
-  if (success_delta > 0 && !AddWithoutOverflow(success_, success_delta)) {
+  // Unreachable while the registry caps each client's values at
+  // (2^64 - 1) / --max_clients_per_job, since the clients' sum then always
+  // fits; the cap is the guarantee, this check only a backstop should that
+  // invariant break. Both counters are checked before either is added to, so a
+  // refusal never publishes a value it then takes back (a reader would see a
+  // counter drop).
+  constexpr uint64_t kMax = std::numeric_limits<uint64_t>::max();
+  if (success_delta > kMax - success_.load(std::memory_order_relaxed) ||
+      failure_delta > kMax - failure_.load(std::memory_order_relaxed)) {
     return absl::OutOfRangeError(absl::StrFormat(
-        "job '%s': adding %d successes would overflow its counter", name_,
-        success_delta));
+        "job '%s': adding %d successes and %d failures would overflow its "
+        "counters",
+        name_, success_delta, failure_delta));
   }
-  if (failure_delta > 0 && !AddWithoutOverflow(failure_, failure_delta)) {
-    // Take the success part back so the message is all or nothing. Only a
-    // counter within one message of 2^64 ever gets here.
-    success_.fetch_sub(success_delta, std::memory_order_relaxed);
-    return absl::OutOfRangeError(absl::StrFormat(
-        "job '%s': adding %d failures would overflow its counter", name_,
-        failure_delta));
+  if (success_delta > 0) {
+    success_.fetch_add(success_delta, std::memory_order_relaxed);
+    applied.success = success;
   }
-  if (success_delta > 0) applied.success = success;
-  if (failure_delta > 0) applied.failure = failure;
+  if (failure_delta > 0) {
+    failure_.fetch_add(failure_delta, std::memory_order_relaxed);
+    applied.failure = failure;
+  }
   result.added = success_delta + failure_delta;
 
   const int64_t now_ns = absl::ToUnixNanos(now);
@@ -99,7 +94,7 @@ absl::StatusOr<ApplyResult> Job::ApplyCumulative(ClientCursor& cursor,
 }
 
 size_t Job::client_count() const {
-  absl::MutexLock lock(&clients_mu_);
+  absl::ReaderMutexLock lock(&clients_mu_);
   return clients_.size();
 }
 

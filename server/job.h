@@ -87,15 +87,13 @@ class Job {
 
   const std::string& name() const { return name_; }
 
-  // The cursor of `client_id` on this job, made on first use.
-  // RESOURCE_EXHAUSTED when that would exceed `max_clients`.
-  absl::StatusOr<std::shared_ptr<ClientCursor>> CursorFor(
-      absl::string_view client_id, size_t max_clients);
+  // The cursor of `client_id` on this job, or nullptr if it never reported.
+  std::shared_ptr<ClientCursor> FindCursor(absl::string_view client_id) const;
 
   // Adds to the job whatever part of (success, failure) the cursor has not
   // applied yet, and advances the cursor. Lower values are ignored
   // (regressed). OUT_OF_RANGE, with nothing applied, when a counter would
-  // overflow.
+  // overflow; the registry's per-client cap keeps that from happening.
   absl::StatusOr<ApplyResult> ApplyCumulative(ClientCursor& cursor,
                                               uint64_t success,
                                               uint64_t failure, absl::Time now);
@@ -115,6 +113,13 @@ class Job {
   JobSnapshot Snapshot(absl::Time now) const;
 
  private:
+  // Only the registry adds clients, and only under its exclusive lock after
+  // checking --max_clients_per_job: that lock, not clients_mu_, is what makes
+  // the check and the add one step for a message naming several jobs.
+  friend class JobRegistry;
+  // The new cursor of `client_id`, which must not have one yet.
+  std::shared_ptr<ClientCursor> AddCursor(absl::string_view client_id);
+
   const std::string name_;
   const absl::Time created_;
 
@@ -129,6 +134,7 @@ class Job {
 
   RateWindow rate_window_;
 
+  // Guards the map for readers (client_count, FindCursor) against AddCursor.
   mutable absl::Mutex clients_mu_;
   absl::flat_hash_map<std::string, std::shared_ptr<ClientCursor>> clients_
       ABSL_GUARDED_BY(clients_mu_);

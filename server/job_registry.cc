@@ -1,14 +1,24 @@
 #include "job_registry.h"
 
+#include <algorithm>
+#include <limits>
 #include <utility>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_format.h"
 #include "names.h"
 
 namespace progress {
 
+uint64_t RegistryLimits::max_value_per_client() const {
+  // Zero clients per job admits no client at all; any cap would do.
+  return std::numeric_limits<uint64_t>::max() /
+         std::max<uint64_t>(max_clients_per_job, 1);
+}
+
 JobRegistry::JobRegistry(RegistryOptions options)
-    : options_(std::move(options)) {}
+    : options_(std::move(options)),
+      max_value_per_client_(options_.limits.max_value_per_client()) {}
 
 absl::Status JobRegistry::ValidateClientId(absl::string_view client_id) {
   return ValidateName("client id", client_id, kMaxClientIdBytes);
@@ -24,6 +34,28 @@ Job* JobRegistry::Find(absl::string_view job) const {
   return it == jobs_.end() ? nullptr : it->second.get();
 }
 
+absl::Status JobRegistry::CheckCumulative(absl::string_view job,
+                                          uint64_t success, uint64_t failure) {
+  if (success <= max_value_per_client_ && failure <= max_value_per_client_) {
+    return absl::OkStatus();
+  }
+  values_over_cap_rejected_.fetch_add(1, std::memory_order_relaxed);
+  const bool is_success = success > max_value_per_client_;
+  return absl::OutOfRangeError(absl::StrFormat(
+      "job '%s': cumulative %s %d is above the per-client limit %d "
+      "((2^64 - 1) / --max_clients_per_job, so a job's sum cannot overflow)",
+      job, is_success ? "success" : "failure", is_success ? success : failure,
+      max_value_per_client_));
+}
+
+Job* JobRegistry::AddJobLocked(absl::string_view job) {
+  auto created = std::make_unique<Job>(std::string(job), options_.clock(),
+                                       options_.rate_window);
+  Job* raw = created.get();
+  jobs_.emplace(std::string(job), std::move(created));
+  return raw;
+}
+
 absl::StatusOr<Job*> JobRegistry::FindOrCreate(absl::string_view job) {
   if (absl::Status valid = ValidateJobName(job); !valid.ok()) return valid;
   if (Job* existing = Find(job)) return existing;
@@ -37,29 +69,109 @@ absl::StatusOr<Job*> JobRegistry::FindOrCreate(absl::string_view job) {
         "(--max_jobs)",
         job, options_.limits.max_jobs));
   }
-  auto created = std::make_unique<Job>(std::string(job), options_.clock(),
-                                       options_.rate_window);
-  Job* raw = created.get();
-  jobs_.emplace(std::string(job), std::move(created));
-  return raw;
+  return AddJobLocked(job);
+}
+
+bool JobRegistry::FindCursorsLocked(
+    absl::Span<const absl::string_view> jobs, absl::string_view client_id,
+    std::vector<std::shared_ptr<ClientCursor>>& cursors) const {
+  cursors.clear();
+  for (absl::string_view job : jobs) {
+    auto it = jobs_.find(job);
+    if (it == jobs_.end()) return false;
+    std::shared_ptr<ClientCursor> cursor = it->second->FindCursor(client_id);
+    if (cursor == nullptr) return false;
+    cursors.push_back(std::move(cursor));
+  }
+  return true;
+}
+
+absl::Status JobRegistry::CheckRoomLocked(
+    absl::Span<const absl::string_view> jobs,
+    absl::string_view client_id) const {
+  const RegistryLimits& limits = options_.limits;
+  size_t new_jobs = 0;
+  for (absl::string_view job : jobs) {
+    auto it = jobs_.find(job);
+    const Job* existing = it == jobs_.end() ? nullptr : it->second.get();
+    if (existing == nullptr) {
+      ++new_jobs;
+      if (jobs_.size() + new_jobs > limits.max_jobs) {
+        return absl::ResourceExhaustedError(absl::StrFormat(
+            "cannot create job '%s': the daemon holds %d jobs and this "
+            "message would add %d, past the limit of %d (--max_jobs)",
+            job, jobs_.size(), new_jobs, limits.max_jobs));
+      }
+    } else if (existing->FindCursor(client_id) != nullptr) {
+      continue;
+    }
+    const size_t clients = existing == nullptr ? 0 : existing->client_count();
+    if (clients >= limits.max_clients_per_job) {
+      return absl::ResourceExhaustedError(absl::StrFormat(
+          "job '%s' already has %d clients, the limit (--max_clients_per_job)",
+          job, clients));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<std::shared_ptr<ClientCursor>>>
+JobRegistry::ResolveCursors(absl::Span<const absl::string_view> jobs,
+                            absl::string_view client_id) {
+  absl::flat_hash_set<absl::string_view> seen;
+  for (absl::string_view job : jobs) {
+    if (absl::Status valid = ValidateJobName(job); !valid.ok()) return valid;
+    if (!seen.insert(job).second) {
+      return absl::InvalidArgumentError(
+          absl::StrFormat("job '%s' appears twice in one message", job));
+    }
+  }
+
+  std::vector<std::shared_ptr<ClientCursor>> cursors;
+  cursors.reserve(jobs.size());
+  {
+    // A reconnecting client names jobs it already reported on.
+    absl::ReaderMutexLock lock(&mu_);
+    if (FindCursorsLocked(jobs, client_id, cursors)) return cursors;
+  }
+
+  // Checking every limit and then creating everything under one exclusive
+  // hold is what makes the message all or nothing against other streams.
+  absl::MutexLock lock(&mu_);
+  if (absl::Status room = CheckRoomLocked(jobs, client_id); !room.ok()) {
+    return room;
+  }
+  cursors.clear();
+  for (absl::string_view job : jobs) {
+    auto it = jobs_.find(job);
+    Job* found = it == jobs_.end() ? AddJobLocked(job) : it->second.get();
+    std::shared_ptr<ClientCursor> cursor = found->FindCursor(client_id);
+    cursors.push_back(cursor != nullptr ? std::move(cursor)
+                                        : found->AddCursor(client_id));
+  }
+  return cursors;
 }
 
 absl::StatusOr<std::shared_ptr<ClientCursor>> JobRegistry::ResolveCursor(
     absl::string_view job, absl::string_view client_id) {
-  absl::StatusOr<Job*> found = FindOrCreate(job);
-  if (!found.ok()) return found.status();
-  return (*found)->CursorFor(client_id, options_.limits.max_clients_per_job);
+  const absl::string_view jobs[] = {job};
+  absl::StatusOr<std::vector<std::shared_ptr<ClientCursor>>> cursors =
+      ResolveCursors(jobs, client_id);
+  if (!cursors.ok()) return cursors.status();
+  return std::move(cursors->front());
 }
 
 absl::StatusOr<ApplyResult> JobRegistry::Apply(ClientCursor& cursor,
                                                uint64_t success,
                                                uint64_t failure) {
+  if (absl::Status within =
+          CheckCumulative(cursor.job().name(), success, failure);
+      !within.ok()) {
+    return within;
+  }
   absl::StatusOr<ApplyResult> result =
       cursor.job().ApplyCumulative(cursor, success, failure, options_.clock());
-  if (!result.ok()) {
-    overflows_rejected_.fetch_add(1, std::memory_order_relaxed);
-    return result;
-  }
+  if (!result.ok()) return result;
   entries_applied_.fetch_add(1, std::memory_order_relaxed);
   if (result->regressed) {
     regressions_ignored_.fetch_add(1, std::memory_order_relaxed);
@@ -142,8 +254,8 @@ RegistryStats JobRegistry::Stats() const {
   stats.entries_applied = entries_applied_.load(std::memory_order_relaxed);
   stats.regressions_ignored =
       regressions_ignored_.load(std::memory_order_relaxed);
-  stats.overflows_rejected =
-      overflows_rejected_.load(std::memory_order_relaxed);
+  stats.values_over_cap_rejected =
+      values_over_cap_rejected_.load(std::memory_order_relaxed);
   return stats;
 }
 

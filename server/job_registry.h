@@ -16,6 +16,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "job.h"
 
 namespace progress {
@@ -25,6 +26,12 @@ struct RegistryLimits {
   size_t max_jobs = 10000;
   size_t max_clients_per_job = 100000;
   size_t max_job_name_bytes = 128;
+
+  // The most a client's cumulative success, or failure, may be for one job:
+  // floor((2^64 - 1) / max_clients_per_job), 184,467,440,737,095 by default.
+  // With at most max_clients_per_job clients per job, a job's sum can then
+  // never pass 2^64 - 1, so no client's values can get another's refused.
+  uint64_t max_value_per_client() const;
 };
 
 struct RegistryOptions {
@@ -42,7 +49,8 @@ struct RegistryStats {
   uint64_t client_cursors = 0;
   uint64_t entries_applied = 0;
   uint64_t regressions_ignored = 0;
-  uint64_t overflows_rejected = 0;
+  // Messages or Apply calls refused for a value above max_value_per_client.
+  uint64_t values_over_cap_rejected = 0;
 };
 
 // One page of jobs in name order.
@@ -56,10 +64,10 @@ struct JobPage {
 // cumulative counts to them. Free of gRPC so it can be tested and benchmarked
 // on its own.
 //
-// Thread-safe. Creating a job or resolving a (job, client) cursor takes the
-// registry's lock; applying counts through a resolved cursor does not, so an
-// Increment stream touches shared locks once per job it names, not once per
-// message.
+// Thread-safe. Creating a job or a (job, client) cursor takes the registry's
+// exclusive lock; applying counts through a resolved cursor takes neither the
+// registry's lock nor the job's, so an Increment stream touches shared locks
+// once per job it names, not once per message.
 class JobRegistry {
  public:
   explicit JobRegistry(RegistryOptions options = {});
@@ -70,14 +78,30 @@ class JobRegistry {
   // INVALID_ARGUMENT unless `client_id` is a well-formed client id.
   static absl::Status ValidateClientId(absl::string_view client_id);
 
-  // The cursor of `client_id` on `job`, creating either as needed.
-  // INVALID_ARGUMENT for a bad job name; RESOURCE_EXHAUSTED past max_jobs or
-  // max_clients_per_job. `client_id` must already be valid.
+  // INVALID_ARGUMENT unless `job` is a well-formed name within
+  // max_job_name_bytes.
+  absl::Status ValidateJobName(absl::string_view job) const;
+
+  // OUT_OF_RANGE, naming the job, the value and the limit, when `success` or
+  // `failure` is above max_value_per_client(). Counted in Stats().
+  absl::Status CheckCumulative(absl::string_view job, uint64_t success,
+                               uint64_t failure);
+
+  // The cursors of `client_id` on each of `jobs`, in order, creating the jobs
+  // and cursors that are missing: all of them, or on error none.
+  // INVALID_ARGUMENT for a bad or repeated job name; RESOURCE_EXHAUSTED when
+  // the new jobs would pass max_jobs or a job's clients max_clients_per_job.
+  // `client_id` must already be valid.
+  absl::StatusOr<std::vector<std::shared_ptr<ClientCursor>>> ResolveCursors(
+      absl::Span<const absl::string_view> jobs, absl::string_view client_id);
+
+  // ResolveCursors for one job.
   absl::StatusOr<std::shared_ptr<ClientCursor>> ResolveCursor(
       absl::string_view job, absl::string_view client_id);
 
   // Applies one client's cumulative counts for the cursor's job; see
-  // Job::ApplyCumulative.
+  // Job::ApplyCumulative. OUT_OF_RANGE, with nothing applied, for a value
+  // above max_value_per_client().
   absl::StatusOr<ApplyResult> Apply(ClientCursor& cursor, uint64_t success,
                                     uint64_t failure);
 
@@ -102,16 +126,30 @@ class JobRegistry {
   RegistryStats Stats() const;
 
   const RegistryLimits& limits() const { return options_.limits; }
+  uint64_t max_value_per_client() const { return max_value_per_client_; }
 
  private:
-  absl::Status ValidateJobName(absl::string_view job) const;
   // The job named `job`, or nullptr.
   Job* Find(absl::string_view job) const ABSL_LOCKS_EXCLUDED(mu_);
   // The job named `job`, created if absent and the limit allows.
   absl::StatusOr<Job*> FindOrCreate(absl::string_view job)
       ABSL_LOCKS_EXCLUDED(mu_);
+  // A new job named `job`, which must not exist yet.
+  Job* AddJobLocked(absl::string_view job) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Fills `cursors` and returns true when every job and cursor exists.
+  bool FindCursorsLocked(
+      absl::Span<const absl::string_view> jobs, absl::string_view client_id,
+      std::vector<std::shared_ptr<ClientCursor>>& cursors) const
+      ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  // RESOURCE_EXHAUSTED unless the jobs and cursors missing for `jobs` all fit
+  // the limits.
+  absl::Status CheckRoomLocked(absl::Span<const absl::string_view> jobs,
+                               absl::string_view client_id) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const RegistryOptions options_;
+  // limits().max_value_per_client(), computed once for the write path.
+  const uint64_t max_value_per_client_;
 
   mutable absl::Mutex mu_;
   // Jobs are never removed while the daemon runs, so a Job* taken under the
@@ -121,7 +159,7 @@ class JobRegistry {
 
   std::atomic<uint64_t> entries_applied_{0};
   std::atomic<uint64_t> regressions_ignored_{0};
-  std::atomic<uint64_t> overflows_rejected_{0};
+  std::atomic<uint64_t> values_over_cap_rejected_{0};
 };
 
 }  // namespace progress

@@ -205,8 +205,8 @@ int main(int argc, char** argv) {
   const progress::RegistryStats stats = registry.Stats();
   spdlog::info(
       "progressd stopped | jobs {} | entries applied {} | regressions ignored "
-      "{} | overflows rejected {}",
+      "{} | values over the per-client cap rejected {}",
       stats.jobs, stats.entries_applied, stats.regressions_ignored,
-      stats.overflows_rejected);
+      stats.values_over_cap_rejected);
   return 0;
 }

@@ -115,7 +115,9 @@ void MetricsCollector::CollectHealth(
 
   MetricFamily messages =
       Family("progress_tracker_increment_messages_total",
-             "Increment messages applied.", MetricType::Counter);
+             "Increment messages applied; keepalives without jobs are not "
+             "counted.",
+             MetricType::Counter);
   Add(messages, {}, static_cast<double>(stats_->increment_messages()));
   families->push_back(std::move(messages));
 

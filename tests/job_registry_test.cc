@@ -1,48 +1,19 @@
 #include "job_registry.h"
 
-#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <cstdint>
-#include <limits>
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "test_registry.h"
+
 namespace progress {
 namespace {
 
-using ::testing::HasSubstr;
-
-constexpr uint64_t kMax = std::numeric_limits<uint64_t>::max();
-
-// A registry on a clock the test moves by hand.
-class JobRegistryTest : public ::testing::Test {
- protected:
-  explicit JobRegistryTest(RegistryLimits limits = {}) {
-    RegistryOptions options;
-    options.limits = limits;
-    options.clock = [this] { return now_; };
-    registry_ = std::make_unique<JobRegistry>(options);
-  }
-
-  std::shared_ptr<ClientCursor> Cursor(const std::string& job,
-                                       const std::string& client) {
-    auto cursor = registry_->ResolveCursor(job, client);
-    EXPECT_TRUE(cursor.ok()) << cursor.status();
-    return cursor.ok() ? *cursor : nullptr;
-  }
-
-  JobSnapshot Get(const std::string& job) {
-    auto snapshot = registry_->Get(job);
-    EXPECT_TRUE(snapshot.ok()) << snapshot.status();
-    return snapshot.ok() ? *snapshot : JobSnapshot{};
-  }
-
-  absl::Time now_ = absl::FromUnixSeconds(1'700'000'000);
-  std::unique_ptr<JobRegistry> registry_;
-};
+using JobRegistryTest = ::progress::testing::RegistryTest;
 
 TEST_F(JobRegistryTest, AppliesCumulativeValuesOnce) {
   auto cursor = Cursor("etl", "worker-1");
@@ -144,32 +115,6 @@ TEST_F(JobRegistryTest, TwoStreamsOfOneClientNeverDoubleCount) {
   EXPECT_EQ(Get("etl").success, 50000u);
 }
 
-TEST_F(JobRegistryTest, OverflowIsRejectedNotWrapped) {
-  auto a = Cursor("etl", "worker-a");
-  auto b = Cursor("etl", "worker-b");
-  ASSERT_TRUE(registry_->Apply(*a, kMax - 5, 0).ok());
-  auto overflow = registry_->Apply(*b, 6, 0);
-  EXPECT_TRUE(absl::IsOutOfRange(overflow.status()));
-  EXPECT_THAT(overflow.status().message(), HasSubstr("overflow"));
-  EXPECT_EQ(Get("etl").success, kMax - 5);
-  EXPECT_EQ(b->applied().success, 0u);
-  EXPECT_EQ(registry_->Stats().overflows_rejected, 1u);
-  // Exactly reaching the maximum is fine.
-  EXPECT_TRUE(registry_->Apply(*b, 5, 0).ok());
-  EXPECT_EQ(Get("etl").success, kMax);
-}
-
-TEST_F(JobRegistryTest, OverflowOfFailureLeavesSuccessUntouched) {
-  auto a = Cursor("etl", "worker-a");
-  auto b = Cursor("etl", "worker-b");
-  ASSERT_TRUE(registry_->Apply(*a, 1, kMax).ok());
-  auto overflow = registry_->Apply(*b, 10, 1);
-  EXPECT_TRUE(absl::IsOutOfRange(overflow.status()));
-  EXPECT_EQ(Get("etl").success, 1u);
-  EXPECT_EQ(Get("etl").failure, kMax);
-  EXPECT_EQ(b->applied().success, 0u);
-}
-
 TEST_F(JobRegistryTest, BadJobNamesAreRejected) {
   for (const std::string& bad :
        std::vector<std::string>{"", "has space", std::string(129, 'x')}) {
@@ -260,46 +205,6 @@ TEST_F(JobRegistryTest, ListPagesInNameOrder) {
   ASSERT_EQ(last.jobs.size(), 1u);
   EXPECT_EQ(last.jobs[0].name, "e");
   EXPECT_EQ(last.next_after, "");
-}
-
-class LimitedRegistryTest : public JobRegistryTest {
- protected:
-  LimitedRegistryTest() : JobRegistryTest(SmallLimits()) {}
-
-  static RegistryLimits SmallLimits() {
-    RegistryLimits limits;
-    limits.max_jobs = 2;
-    limits.max_clients_per_job = 2;
-    limits.max_job_name_bytes = 8;
-    return limits;
-  }
-};
-
-TEST_F(LimitedRegistryTest, TooManyJobsIsResourceExhausted) {
-  ASSERT_TRUE(registry_->ResolveCursor("a", "w").ok());
-  ASSERT_TRUE(registry_->Start("b", 0).ok());
-  auto third = registry_->ResolveCursor("c", "w");
-  EXPECT_TRUE(absl::IsResourceExhausted(third.status()));
-  EXPECT_THAT(third.status().message(), HasSubstr("--max_jobs"));
-  EXPECT_TRUE(absl::IsResourceExhausted(registry_->Start("c", 0).status()));
-  // Existing jobs stay reachable.
-  EXPECT_TRUE(registry_->ResolveCursor("a", "w2").ok());
-  EXPECT_EQ(registry_->Stats().jobs, 2u);
-}
-
-TEST_F(LimitedRegistryTest, TooManyClientsIsResourceExhausted) {
-  ASSERT_TRUE(registry_->ResolveCursor("a", "w1").ok());
-  ASSERT_TRUE(registry_->ResolveCursor("a", "w2").ok());
-  auto third = registry_->ResolveCursor("a", "w3");
-  EXPECT_TRUE(absl::IsResourceExhausted(third.status()));
-  EXPECT_THAT(third.status().message(), HasSubstr("--max_clients_per_job"));
-  EXPECT_TRUE(registry_->ResolveCursor("a", "w1").ok());
-}
-
-TEST_F(LimitedRegistryTest, JobNameLimitIsTheFlag) {
-  EXPECT_TRUE(registry_->ResolveCursor("12345678", "w").ok());
-  EXPECT_TRUE(absl::IsInvalidArgument(
-      registry_->ResolveCursor("123456789", "w").status()));
 }
 
 }  // namespace

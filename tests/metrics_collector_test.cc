@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <prometheus/text_serializer.h>
 
+#include <algorithm>
 #include <limits>
 #include <map>
 #include <memory>
@@ -180,7 +181,17 @@ TEST_F(MetricsCollectorTest, HealthFamilies) {
 
 TEST_F(MetricsCollectorTest, CountsStayExactIntegersUpToTwoToThe53) {
   constexpr uint64_t kLargest = (uint64_t{1} << 53) - 1;  // 9007199254740991
-  Report("huge", "a", kLargest, 1'234'567);
+  // One client may report at most max_value_per_client (about 1.8e14 by
+  // default), so a sum this large takes several clients, as it would live.
+  const uint64_t cap = registry_->max_value_per_client();
+  uint64_t failure = 1'234'567;
+  int client = 0;
+  for (uint64_t left = kLargest; left > 0; ++client) {
+    const uint64_t part = std::min(left, cap);
+    Report("huge", "c" + std::to_string(client), part, failure);
+    left -= part;
+    failure = 0;
+  }
   const std::string text =
       prometheus::TextSerializer().Serialize(Collector().Collect());
   EXPECT_THAT(text, HasSubstr("progress_tracker_success_total{job=\"huge\"} "

@@ -10,7 +10,10 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "job_registry.h"
 #include "progress/v1/progress.grpc.pb.h"
 #include "progress_server.h"
@@ -71,6 +74,14 @@ inline v1::IncrementRequest Message(const std::string& client_id,
   return request;
 }
 
+inline v1::IncrementRequest Message(const std::string& client_id,
+                                    const std::vector<v1::JobCounts>& entries) {
+  v1::IncrementRequest request;
+  request.set_client_id(client_id);
+  for (const v1::JobCounts& entry : entries) *request.add_jobs() = entry;
+  return request;
+}
+
 // Sends `messages` on one Increment stream, closes it, and returns its
 // status (and, if asked, the daemon's reply).
 inline grpc::Status SendAll(v1::ProgressTracker::Stub& stub,
@@ -86,6 +97,23 @@ inline grpc::Status SendAll(v1::ProgressTracker::Stub& stub,
   grpc::Status status = writer->Finish();
   if (response != nullptr) *response = reply;
   return status;
+}
+
+// GetCounts of `job`, with its gRPC status as an absl::Status.
+inline absl::StatusOr<v1::Job> GetCounts(
+    v1::ProgressTracker::Stub& stub, const std::string& job,
+    absl::Duration deadline = absl::Seconds(10)) {
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + deadline));
+  v1::GetCountsRequest request;
+  request.set_job(job);
+  v1::GetCountsResponse response;
+  grpc::Status status = stub.GetCounts(&context, request, &response);
+  if (!status.ok()) {
+    return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                        status.error_message());
+  }
+  return response.job();
 }
 
 }  // namespace progress::testing

@@ -232,10 +232,34 @@ TEST(ClientTest, AJobTheDaemonRefusesDoesNotBlockTheOthers) {
   EXPECT_THAT(flushed.message(), HasSubstr("refused"));
   EXPECT_EQ(Counts(client, "accepted").success, 10u);
 
-  // Later counts of the accepted job still flow.
+  // Later counts of the accepted job still flow, and the refusal was
+  // reported once: this flush covers the accepted job only, and is OK.
   accepted.AddSuccess(1);
-  client.Flush(10s);
+  const Status later = client.Flush(10s);
+  EXPECT_TRUE(later.ok()) << later.ToString();
   EXPECT_EQ(Counts(client, "accepted").success, 11u);
+  EXPECT_EQ(refused.local_success(), 3u);  // Still counted locally.
+}
+
+TEST(ClientTest, LogLevelIsSetByNameAndBadNamesAreRefused) {
+  EXPECT_TRUE(SetLogLevel("off").ok());
+  const Status bad = SetLogLevel("loud");
+  EXPECT_EQ(bad.code(), PROGRESS_INVALID_ARGUMENT);
+  EXPECT_THAT(bad.message(), HasSubstr("unknown log level 'loud'"));
+  EXPECT_EQ(progress_set_log_level(nullptr), PROGRESS_INVALID_ARGUMENT);
+  EXPECT_TRUE(SetLogLevel("info").ok());
+}
+
+TEST(ClientTest, ShutdownReportsARefusalNoFlushHasReported) {
+  Daemon daemon({"--max_job_name_bytes=8"});
+  Client client(To(daemon.address(), std::chrono::hours(1)));
+  client.GetJob("short").AddSuccess(2);
+  client.GetJob("much-too-long").AddSuccess(3);  // Valid here, not there.
+  const Status shutdown = client.Shutdown(10s);
+  EXPECT_EQ(shutdown.code(), PROGRESS_INVALID_ARGUMENT);
+  EXPECT_THAT(shutdown.message(), HasSubstr("much-too-long"));
+  Client reader(To(daemon.address()));
+  EXPECT_EQ(Counts(reader, "short").success, 2u);
 }
 
 TEST(ClientCApiTest, NullArgumentsAreErrorsNotCrashes) {

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs the demo end to end from an existing build: progressd on a free
-# loopback port, the reporter logging the job, and the batch job's driver with
-# its worker processes. Stops the daemon cleanly. Exits non-zero if the
-# daemon's counts are not exact or the reporter did not finish.
+# loopback port, the reporter logging the job (to stderr), and the batch
+# job's driver with its worker processes. Stops the daemon cleanly. Exits
+# non-zero if the daemon's counts are not exact or the reporter did not finish.
 #
 #   run_demo.sh BUILD_DIR [driver flags...]     e.g. --records=2000 --workers=2
 #
@@ -48,13 +48,17 @@ driver_status=0
 "$build_dir/examples/batch_job/batch_job_driver" --job="$job" "$@" ||
   driver_status=$?
 
-# The reporter stops by itself once the job reaches its total; give it a few
-# polls, then ask it to print its summary and go.
-for _ in $(seq 100); do
+# The reporter stops by itself (exit 0) once it sees the job reach its total,
+# which the driver has waited for; give it a few polls. If it is still
+# running, SIGTERM makes it take a last look and print its summary: 0 if the
+# job is complete by then, 5 if it never was.
+for _ in $(seq 200); do
   kill -0 "$reporter_pid" 2>/dev/null || break
   sleep 0.05
 done
-kill -TERM "$reporter_pid" 2>/dev/null || true
+if kill -0 "$reporter_pid" 2>/dev/null; then
+  kill -TERM "$reporter_pid" 2>/dev/null || true
+fi
 reporter_status=0
 wait "$reporter_pid" || reporter_status=$?
 reporter_pid=""

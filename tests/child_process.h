@@ -61,21 +61,33 @@ inline int UnusedPort() {
   return ntohs(address.sin_port);
 }
 
+// Whether a child's stdout is collected together with its stderr, or apart
+// (for tests of what a program writes to which stream).
+enum class StdoutCapture { kMerged, kSeparate };
+
 // A child process whose stdout and stderr are collected as it runs. Killed
 // (SIGKILL) on destruction if still running.
 class ChildProcess {
  public:
   // `env` entries ("NAME=value") are added to this process's environment.
-  ChildProcess(std::vector<std::string> args,
-               std::vector<std::string> env = {}) {
+  ChildProcess(std::vector<std::string> args, std::vector<std::string> env = {},
+               StdoutCapture capture = StdoutCapture::kMerged) {
     int fds[2];
     EXPECT_EQ(pipe(fds), 0);
+    int stdout_fds[2] = {fds[0], fds[1]};
+    if (capture == StdoutCapture::kSeparate) {
+      EXPECT_EQ(pipe(stdout_fds), 0);
+    }
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
+    posix_spawn_file_actions_adddup2(&actions, stdout_fds[1], STDOUT_FILENO);
     posix_spawn_file_actions_adddup2(&actions, fds[1], STDERR_FILENO);
     posix_spawn_file_actions_addclose(&actions, fds[0]);
     posix_spawn_file_actions_addclose(&actions, fds[1]);
+    if (capture == StdoutCapture::kSeparate) {
+      posix_spawn_file_actions_addclose(&actions, stdout_fds[0]);
+      posix_spawn_file_actions_addclose(&actions, stdout_fds[1]);
+    }
     std::vector<char*> argv;
     for (std::string& arg : args) argv.push_back(arg.data());
     argv.push_back(nullptr);
@@ -92,15 +104,12 @@ class ChildProcess {
     posix_spawn_file_actions_destroy(&actions);
     close(fds[1]);
     if (spawned != 0) pid_ = 0;
-    reader_ = std::thread([this, fd = fds[0]] {
-      char buffer[4096];
-      ssize_t n;
-      while ((n = read(fd, buffer, sizeof buffer)) > 0) {
-        absl::MutexLock lock(&mu_);
-        output_.append(buffer, n);
-      }
-      close(fd);
-    });
+    readers_.emplace_back(&ChildProcess::Collect, this, fds[0], &output_);
+    if (capture == StdoutCapture::kSeparate) {
+      close(stdout_fds[1]);
+      readers_.emplace_back(&ChildProcess::Collect, this, stdout_fds[0],
+                            &stdout_);
+    }
   }
 
   ~ChildProcess() {
@@ -108,12 +117,19 @@ class ChildProcess {
       kill(pid_, SIGKILL);
       waitpid(pid_, nullptr, 0);
     }
-    reader_.join();
+    for (std::thread& reader : readers_) reader.join();
   }
 
+  // The stderr, and the stdout too unless it is captured separately.
   std::string output() const {
     absl::MutexLock lock(&mu_);
     return output_;
+  }
+
+  // The stdout when it is captured separately; empty otherwise.
+  std::string stdout_output() const {
+    absl::MutexLock lock(&mu_);
+    return stdout_;
   }
 
   // True once the output contains `text`; false after `timeout`.
@@ -147,10 +163,22 @@ class ChildProcess {
   }
 
  private:
+  // Appends what arrives on `fd` to `into` until the child closes it.
+  void Collect(int fd, std::string* into) {
+    char buffer[4096];
+    ssize_t n;
+    while ((n = read(fd, buffer, sizeof buffer)) > 0) {
+      absl::MutexLock lock(&mu_);
+      into->append(buffer, n);
+    }
+    close(fd);
+  }
+
   pid_t pid_ = 0;
   mutable absl::Mutex mu_;
-  std::string output_;
-  std::thread reader_;
+  std::string output_ ABSL_GUARDED_BY(mu_);
+  std::string stdout_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::thread> readers_;
 };
 
 // A progressd process on loopback: a free port unless one is given.

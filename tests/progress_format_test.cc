@@ -85,24 +85,100 @@ TEST(ProgressFormatTest, CompleteWhenDoneOrTotalReached) {
   EXPECT_TRUE(view.complete());
 }
 
-TEST(ProgressFormatTest, ViewOfAJobUsesItsTimesAndTheOverride) {
+void SetTime(absl::Time time, google::protobuf::Timestamp* field) {
+  field->set_seconds(absl::ToUnixSeconds(time));
+}
+
+// A job a driver started at `created` that its workers first updated a
+// minute later.
+v1::Job StartedEarly(absl::Time created) {
   v1::Job job;
   job.set_name("etl");
   job.set_success(900);
   job.set_failure(100);
   job.set_expected_total(5000);
+  SetTime(created, job.mutable_created_time());
+  SetTime(created + absl::Minutes(1), job.mutable_first_update_time());
+  SetTime(created + absl::Minutes(1) + absl::Seconds(3),
+          job.mutable_last_update_time());
+  return job;
+}
+
+TEST(ProgressFormatTest, ViewOfAJobUsesItsTimesAndTheOverride) {
   const absl::Time created = absl::FromUnixSeconds(1'700'000'000);
-  job.mutable_created_time()->set_seconds(absl::ToUnixSeconds(created));
-  const ProgressView running = ViewOf(job, 0, created + absl::Seconds(4));
+  v1::Job job = StartedEarly(created);
+  const ProgressView running =
+      ViewOf(job, 0, created + absl::Minutes(1) + absl::Seconds(4));
   EXPECT_EQ(running.total, 5000u);
-  EXPECT_EQ(running.elapsed, absl::Seconds(4));
-  EXPECT_DOUBLE_EQ(running.rate(), 250.0);
   EXPECT_EQ(ViewOf(job, 1000, created).total, 1000u);
 
   // A finished job's clock stops at its finish.
-  job.mutable_finish_time()->set_seconds(absl::ToUnixSeconds(created) + 2);
+  SetTime(created + absl::Minutes(1) + absl::Seconds(2),
+          job.mutable_finish_time());
   job.set_done(true);
   EXPECT_EQ(ViewOf(job, 0, created + absl::Hours(1)).elapsed, absl::Seconds(2));
+}
+
+TEST(ProgressFormatTest, ElapsedAndRateStartAtTheFirstUpdate) {
+  const absl::Time created = absl::FromUnixSeconds(1'700'000'000);
+  const ProgressView view = ViewOf(
+      StartedEarly(created), 0, created + absl::Minutes(1) + absl::Seconds(4));
+  EXPECT_EQ(view.elapsed, absl::Seconds(4));
+  EXPECT_DOUBLE_EQ(view.rate(), 250.0);
+  EXPECT_EQ(FormatProgressLine(view),
+            "Progress: 1,000/5,000 (20.0%) | success: 900 | failure: 100 | "
+            "250 rec/s | 4.0s elapsed, ETA 16.0s");
+}
+
+TEST(ProgressFormatTest, NothingElapsesBeforeTheFirstUpdate) {
+  const absl::Time created = absl::FromUnixSeconds(1'700'000'000);
+  v1::Job job;
+  job.set_name("waiting");
+  job.set_expected_total(5000);
+  SetTime(created, job.mutable_created_time());
+  const ProgressView view = ViewOf(job, 0, created + absl::Hours(2));
+  EXPECT_EQ(view.elapsed, absl::ZeroDuration());
+  EXPECT_EQ(view.rate(), 0.0);
+  EXPECT_FALSE(view.eta().has_value());
+}
+
+TEST(ProgressFormatTest, ClockStopsAtTheLastUpdateOnceTheTotalIsReached) {
+  const absl::Time created = absl::FromUnixSeconds(1'700'000'000);
+  v1::Job job = StartedEarly(created);
+  job.set_success(4900);  // 5,000 with the failures.
+  const ProgressView view = ViewOf(job, 0, created + absl::Hours(1));
+  EXPECT_EQ(view.elapsed, absl::Seconds(3));
+  EXPECT_FALSE(view.eta().has_value());
+}
+
+TEST(ProgressFormatTest, EtaFollowsTheRecentRate) {
+  const absl::Time created = absl::FromUnixSeconds(1'700'000'000);
+  v1::Job job = StartedEarly(created);
+  // 250 rec/s on average, but 1,000 rec/s lately: 4,000 left take 4 s.
+  job.set_recent_rate(1000.0);
+  const ProgressView view =
+      ViewOf(job, 0, created + absl::Minutes(1) + absl::Seconds(4));
+  EXPECT_EQ(view.eta(), absl::Seconds(4));
+  EXPECT_EQ(FormatProgressLine(view),
+            "Progress: 1,000/5,000 (20.0%) | success: 900 | failure: 100 | "
+            "250 rec/s | 4.0s elapsed, ETA 4.0s");
+}
+
+TEST(ProgressFormatTest, EtaFallsBackToTheAverageWithoutARecentRate) {
+  ProgressView view = SeedMidway();
+  view.recent_rate = 0.0;
+  EXPECT_EQ(view.eta(), absl::Seconds(50200.0 / view.rate()));
+}
+
+TEST(ProgressFormatTest, NoEtaWithoutATotalOrForAFinishedJob) {
+  ProgressView view = SeedMidway();
+  view.recent_rate = 5000.0;
+  view.total = 0;
+  EXPECT_FALSE(view.eta().has_value());
+  view = SeedMidway();
+  view.recent_rate = 5000.0;
+  view.done = true;
+  EXPECT_FALSE(view.eta().has_value());
 }
 
 TEST(ProgressFormatTest, JsonCarriesTheFigures) {

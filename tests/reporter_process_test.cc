@@ -2,71 +2,59 @@
 #include <gmock/gmock.h>
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
-#include <grpcpp/client_context.h>
 #include <gtest/gtest.h>
 
 #include <memory>
 #include <optional>
 #include <regex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "child_process.h"
+#include "reporter_test_helpers.h"
 #include "test_server.h"
 
 namespace progress {
 namespace {
 
 using ::progress::testing::ChildProcess;
-using ::progress::testing::Counts;
-using ::progress::testing::Message;
-using ::progress::testing::SendAll;
+using ::progress::testing::kProgressLine;
+using ::progress::testing::Lines;
+using ::progress::testing::Send;
+using ::progress::testing::StartJob;
+using ::progress::testing::StdoutCapture;
 using ::progress::testing::TestServer;
 using ::progress::testing::UnusedPort;
 using ::testing::HasSubstr;
-
-// Sends one client's cumulative counts on a short stream.
-void Send(TestServer& server, const std::string& client, const std::string& job,
-          uint64_t success, uint64_t failure) {
-  ASSERT_TRUE(SendAll(*server.NewStub(),
-                      {Message(client, Counts(job, success, failure))})
-                  .ok());
-}
-
-void StartJob(TestServer& server, const std::string& job, uint64_t total) {
-  auto stub = server.NewStub();
-  grpc::ClientContext context;
-  v1::StartJobRequest request;
-  request.set_job(job);
-  request.set_expected_total(total);
-  v1::StartJobResponse response;
-  ASSERT_TRUE(stub->StartJob(&context, request, &response).ok());
-}
-
-std::vector<std::string> Lines(const std::string& text) {
-  return absl::StrSplit(text, '\n', absl::SkipEmpty());
-}
+using ::testing::IsEmpty;
+using ::testing::Not;
 
 ChildProcess Reporter(const std::string& address,
-                      std::vector<std::string> flags) {
-  std::vector<std::string> args = {PROGRESS_REPORTER_PATH,
-                                   "--server=" + address, "--interval=100ms"};
-  args.insert(args.end(), flags.begin(), flags.end());
-  return ChildProcess(std::move(args));
+                      std::vector<std::string> flags,
+                      StdoutCapture capture = StdoutCapture::kMerged) {
+  return ::progress::testing::RunReporter(address, std::move(flags), capture);
 }
 
-const std::regex kProgressLine(
-    R"(^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO progress-reporter: )"
-    R"(Progress: [\d,]+/[\d,]+ \(\d+\.\d%\) \| success: [\d,]+ \| )"
-    R"(failure: [\d,]+ \| [\d,]+ rec/s \| \d+\.\ds elapsed(, ETA \d+\.\ds)?$)");
+// Each line of `text` parsed as a JSON object; fails the test on any other.
+std::vector<google::protobuf::Struct> JsonObjects(const std::string& text) {
+  std::vector<google::protobuf::Struct> objects;
+  for (const std::string& line : Lines(text)) {
+    google::protobuf::Struct object;
+    EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(line, &object).ok())
+        << "not a JSON line: " << line;
+    objects.push_back(std::move(object));
+  }
+  return objects;
+}
 
-TEST(ReporterProcessTest, LogsTheSeedFormatAndExitsWhenTheTotalIsReached) {
+TEST(ReporterProcessTest, LogsTheSeedFormatOnStderrAndExitsAtTheTotal) {
   TestServer server;
   StartJob(server, "logged", 1000);
   ChildProcess reporter =
-      Reporter(server.address(), {"--job=logged", "--until_done"});
+      Reporter(server.address(), {"--job=logged", "--until_done"},
+               StdoutCapture::kSeparate);
   ASSERT_TRUE(reporter.WaitForOutput("Progress: 0/1,000 (0.0%)"));
   Send(server, "w1", "logged", 400, 10);
   ASSERT_TRUE(reporter.WaitForOutput("Progress: 410/1,000 (41.0%)"));
@@ -75,6 +63,8 @@ TEST(ReporterProcessTest, LogsTheSeedFormatAndExitsWhenTheTotalIsReached) {
   const std::optional<int> exit_code = reporter.WaitForExit(absl::Seconds(20));
   ASSERT_TRUE(exit_code.has_value()) << reporter.output();
   EXPECT_EQ(*exit_code, 0);
+  // Log output coexists with the program's own output, as in the seed.
+  EXPECT_THAT(reporter.stdout_output(), IsEmpty());
   const std::vector<std::string> lines = Lines(reporter.output());
   int progress_lines = 0;
   for (const std::string& line : lines) {
@@ -98,19 +88,42 @@ TEST(ReporterProcessTest, JsonLinesParse) {
   StartJob(server, "as-json", 10);
   Send(server, "w1", "as-json", 10, 0);
   ChildProcess reporter = Reporter(
-      server.address(), {"--job=as-json", "--until_done", "--format=json"});
+      server.address(), {"--job=as-json", "--until_done", "--format=json"},
+      StdoutCapture::kSeparate);
   ASSERT_EQ(reporter.WaitForExit(absl::Seconds(20)), 0) << reporter.output();
-  const std::vector<std::string> lines = Lines(reporter.output());
-  ASSERT_FALSE(lines.empty());
-  for (const std::string& line : lines) {
-    google::protobuf::Struct object;
-    ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(line, &object).ok())
-        << line;
+  const std::vector<google::protobuf::Struct> objects =
+      JsonObjects(reporter.stdout_output());
+  ASSERT_FALSE(objects.empty());
+  for (const google::protobuf::Struct& object : objects) {
     EXPECT_EQ(object.fields().at("job").string_value(), "as-json");
     EXPECT_EQ(object.fields().at("success").number_value(), 10);
     EXPECT_EQ(object.fields().at("total").number_value(), 10);
     EXPECT_TRUE(object.fields().at("complete").bool_value());
   }
+}
+
+TEST(ReporterProcessTest, JsonStdoutStaysPureWhileWarningsGoToStderr) {
+  const int port = UnusedPort();
+  ChildProcess reporter = Reporter(
+      absl::StrCat("127.0.0.1:", port),
+      {"--job=late", "--until_done", "--format=json", "--connect_timeout=60s"},
+      StdoutCapture::kSeparate);
+  ASSERT_TRUE(reporter.WaitForOutput("cannot reach progressd"))
+      << reporter.output();
+
+  TestServer server(RegistryOptions{}, ServerOptions{}, port);
+  StartJob(server, "late", 10);
+  Send(server, "w1", "late", 10, 0);
+  ASSERT_EQ(reporter.WaitForExit(absl::Seconds(30)), 0) << reporter.output();
+
+  EXPECT_THAT(reporter.output(), HasSubstr("reached progressd at"));
+  const std::string stdout_text = reporter.stdout_output();
+  EXPECT_THAT(stdout_text, Not(HasSubstr("progressd")));
+  const std::vector<google::protobuf::Struct> objects =
+      JsonObjects(stdout_text);
+  ASSERT_FALSE(objects.empty()) << reporter.output();
+  EXPECT_EQ(objects.back().fields().at("success").number_value(), 10);
+  EXPECT_TRUE(objects.back().fields().at("complete").bool_value());
 }
 
 TEST(ReporterProcessTest, NeverReachingTheServerIsExitCodeThree) {
@@ -166,7 +179,8 @@ TEST(ReporterProcessTest, SurvivesTheDaemonGoingAwayAndComingBack) {
   ASSERT_TRUE(reporter.WaitForOutput("Progress: 10/100"));
 
   server.reset();  // The daemon goes away...
-  ASSERT_TRUE(reporter.WaitForOutput("cannot reach progressd"));
+  ASSERT_TRUE(reporter.WaitForOutput("cannot reach progressd"))
+      << reporter.output();
   absl::SleepFor(absl::Milliseconds(500));  // ...for several polls...
 
   // ...and comes back on its port.

@@ -6,14 +6,21 @@
 
 #include <atomic>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/flags/flag.h"
+#include "absl/flags/internal/parse.h"
+#include "absl/flags/internal/usage.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/flags/usage_config.h"
+#include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -33,12 +40,14 @@ ABSL_FLAG(uint64_t, total, 0,
           "Expected records, replacing the jobs' own expected totals; 0 keeps "
           "theirs.");
 ABSL_FLAG(bool, until_done, false,
-          "Exit once every followed job is finished or has reached its total.");
+          "Exit once every followed job is finished or has reached its total; "
+          "a signal before then exits with status 5.");
 ABSL_FLAG(bool, fail_on_failures, false,
           "Exit with status 4 if a followed job had failures.");
 ABSL_FLAG(std::string, format, "log",
-          "log: the progress lines and final summary; json: one JSON object "
-          "per job per poll on stdout.");
+          "log: the progress lines and final summary, on stderr like every "
+          "message; json: one JSON object per job per poll on stdout, and "
+          "nothing else there.");
 ABSL_FLAG(absl::Duration, connect_timeout, absl::Seconds(10),
           "Exit with status 3 if the daemon is not reached within this time "
           "of starting. Once reached, the reporter keeps polling through "
@@ -49,6 +58,17 @@ namespace {
 std::atomic<bool> stop_requested{false};
 
 void RequestStop(int) { stop_requested.store(true); }
+
+// Abseil 20220623 reports a bad flag and calls std::exit(1), but 1 means "the
+// daemon answered with an error" here. While flags are parsed, that exit is
+// turned into the usage status.
+std::atomic<bool> parsing_flags{false};
+
+void ExitUsageWhileParsingFlags() {
+  if (!parsing_flags.load()) return;
+  std::fflush(nullptr);
+  std::_Exit(progress::reporter::kExitUsage);
+}
 
 // Writes the level as the seed's Python logging does: INFO, WARNING, ERROR.
 class UpperLevel : public spdlog::custom_flag_formatter {
@@ -80,10 +100,10 @@ class UpperLevel : public spdlog::custom_flag_formatter {
   }
 };
 
-std::shared_ptr<spdlog::logger> StdoutLogger(const std::string& name,
-                                             const std::string& pattern) {
-  auto logger = std::make_shared<spdlog::logger>(
-      name, std::make_shared<spdlog::sinks::stdout_sink_mt>());
+std::shared_ptr<spdlog::logger> MakeLogger(const std::string& name,
+                                           spdlog::sink_ptr sink,
+                                           const std::string& pattern) {
+  auto logger = std::make_shared<spdlog::logger>(name, std::move(sink));
   auto formatter = std::make_unique<spdlog::pattern_formatter>();
   formatter->add_flag<UpperLevel>('*').set_pattern(pattern);
   logger->set_formatter(std::move(formatter));
@@ -132,13 +152,31 @@ int main(int argc, char** argv) {
   };
   absl::SetFlagsUsageConfig(usage_config);
   absl::SetProgramUsageMessage(
-      "polls progressd and logs each job's progress and a final summary.\n"
+      "polls progressd and logs each job's progress and a final summary on "
+      "stderr;\nwith --format=json, stdout carries one JSON object per job "
+      "per poll and nothing else.\n"
       "Usage: progress-reporter [--job=NAME] [--until_done] [flags]\n"
-      "Exit status: 0 done, 2 bad flags, 3 never reached the daemon, 4 a job "
-      "had failures (with --fail_on_failures).");
+      "Exit status: 0 done; 1 the daemon answered with an error; 2 bad flags "
+      "or job name; 3 never reached the daemon within --connect_timeout; 4 a "
+      "job had failures (with --fail_on_failures); 5 stopped by a signal "
+      "before the jobs were done (with --until_done).");
   std::string joined_jobs;
   std::vector<char*> args = FoldRepeatedJobFlags(argc, argv, &joined_jobs);
-  absl::ParseCommandLine(static_cast<int>(args.size()), args.data());
+  std::atexit(ExitUsageWhileParsingFlags);
+  parsing_flags.store(true);
+  // Usage flags are handled here rather than by Abseil, which exits 1 after
+  // --help; asking for help is not an error.
+  const std::vector<char*> positional =
+      absl::flags_internal::ParseCommandLineImpl(
+          static_cast<int>(args.size()), args.data(),
+          absl::flags_internal::ArgvListAction::kRemoveParsedArgs,
+          absl::flags_internal::UsageFlagsAction::kIgnoreUsage,
+          absl::flags_internal::OnUndefinedFlag::kAbortIfUndefined);
+  parsing_flags.store(false);
+  if (absl::flags_internal::HandleUsageFlags(
+          std::cout, absl::ProgramUsageMessage()) != -1) {
+    return progress::reporter::kExitOk;
+  }
 
   progress::reporter::ReporterOptions options;
   options.server = absl::GetFlag(FLAGS_server);
@@ -157,9 +195,23 @@ int main(int argc, char** argv) {
   options.connect_timeout = absl::GetFlag(FLAGS_connect_timeout);
   const std::string format = absl::GetFlag(FLAGS_format);
 
-  auto log = StdoutLogger("progress-reporter",
+  // People read stderr; stdout is kept for JSON lines, which programs read.
+  // Each logger has a sink of its own: a sink holds its logger's pattern.
+  progress::reporter::ReporterOutput output;
+  output.log = MakeLogger("progress-reporter",
+                          std::make_shared<spdlog::sinks::stderr_sink_mt>(),
                           "%Y-%m-%d %H:%M:%S,%e %* progress-reporter: %v");
-  auto plain = StdoutLogger("progress-summary", "%v");
+  output.summary =
+      MakeLogger("progress-summary",
+                 std::make_shared<spdlog::sinks::stderr_sink_mt>(), "%v");
+  output.json = MakeLogger(
+      "progress-json", std::make_shared<spdlog::sinks::stdout_sink_mt>(), "%v");
+  const std::shared_ptr<spdlog::logger> log = output.log;
+  if (positional.size() > 1) {
+    log->error("unexpected argument '{}'; flags are --name=value",
+               positional[1]);
+    return progress::reporter::kExitUsage;
+  }
   if (format == "json") {
     options.format = progress::reporter::Format::kJson;
   } else if (format != "log") {
@@ -170,12 +222,17 @@ int main(int argc, char** argv) {
     log->error("--interval must be positive");
     return progress::reporter::kExitUsage;
   }
+  if (absl::Status valid = progress::reporter::ValidateOptions(options);
+      !valid.ok()) {
+    log->error("bad --job: {}", std::string(valid.message()));
+    return progress::reporter::kExitUsage;
+  }
 
   struct sigaction action = {};
   action.sa_handler = RequestStop;
   sigaction(SIGINT, &action, nullptr);
   sigaction(SIGTERM, &action, nullptr);
 
-  progress::reporter::Reporter reporter(options, log, plain);
+  progress::reporter::Reporter reporter(options, std::move(output));
   return reporter.Run(stop_requested);
 }

@@ -49,8 +49,13 @@ std::optional<double> ProgressView::percent() const {
 }
 
 std::optional<absl::Duration> ProgressView::eta() const {
-  if (total == 0 || processed() >= total || rate() <= 0.0) return std::nullopt;
-  return absl::Seconds(static_cast<double>(total - processed()) / rate());
+  // The recent rate follows a job that speeds up or slows down; the average
+  // since the first update would promise the pace of its warm-up.
+  const double pace = recent_rate > 0.0 ? recent_rate : rate();
+  if (total == 0 || processed() >= total || done || pace <= 0.0) {
+    return std::nullopt;
+  }
+  return absl::Seconds(static_cast<double>(total - processed()) / pace);
 }
 
 bool ProgressView::complete() const {
@@ -65,7 +70,12 @@ ProgressView ViewOf(const v1::Job& job, uint64_t total_override,
   view.failure = job.failure();
   view.total = total_override > 0 ? total_override : job.expected_total();
   view.done = job.done();
-  const absl::Time created = FromProto(job.created_time());
+  view.recent_rate = job.recent_rate();
+  // The clock starts at the first update, not at creation: a driver may
+  // start a job long before its workers send anything, and that wait is not
+  // the job's pace.
+  if (!job.has_first_update_time()) return view;
+  const absl::Time started = FromProto(job.first_update_time());
   // A finished job's clock stops at its finish; one that reached its total
   // stops at its last update, so the summary's rate is the job's own.
   absl::Time end = now;
@@ -74,7 +84,7 @@ ProgressView ViewOf(const v1::Job& job, uint64_t total_override,
   } else if (view.complete() && job.has_last_update_time()) {
     end = FromProto(job.last_update_time());
   }
-  view.elapsed = std::max(end - created, absl::ZeroDuration());
+  view.elapsed = std::max(end - started, absl::ZeroDuration());
   return view;
 }
 
@@ -133,6 +143,7 @@ std::string FormatJson(const ProgressView& view, absl::Time now) {
       ",\"total\":", view.total == 0 ? "null" : absl::StrCat(view.total),
       ",\"percent\":", JsonNumber(view.percent()),
       ",\"rate\":", JsonNumber(view.rate()),
+      ",\"recent_rate\":", JsonNumber(view.recent_rate),
       ",\"elapsed_s\":", JsonNumber(absl::ToDoubleSeconds(view.elapsed)),
       ",\"eta_s\":", JsonNumber(eta),
       ",\"done\":", view.done ? "true" : "false",

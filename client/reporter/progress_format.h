@@ -17,8 +17,11 @@ struct ProgressView {
   uint64_t failure = 0;
   // 0 when unknown.
   uint64_t total = 0;
-  // From the job's creation to now, or to when it finished.
+  // From the job's first update to now, or to when it finished or reached its
+  // total; zero before the first update.
   absl::Duration elapsed;
+  // The daemon's records per second over its recent window; 0 when unknown.
+  double recent_rate = 0.0;
   bool done = false;
 
   uint64_t processed() const { return success + failure; }
@@ -26,7 +29,8 @@ struct ProgressView {
   double rate() const;
   // Percent of `total` processed, when the total is known.
   std::optional<double> percent() const;
-  // Time left at the current rate, when the total is known and not reached.
+  // Time left at the recent rate (the average rate when there is no recent
+  // one), when the total is known and not reached and the job still runs.
   std::optional<absl::Duration> eta() const;
   // Done, or the total (when known) reached.
   bool complete() const;

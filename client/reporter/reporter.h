@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "progress/v1/progress.grpc.pb.h"
@@ -19,9 +20,14 @@ namespace progress::reporter {
 // Exit codes of progress-reporter.
 enum ExitCode : int {
   kExitOk = 0,
-  kExitUsage = 2,
+  // The daemon answered with an error other than being unreachable (it is
+  // not progressd, refused the reporter, or failed).
+  kExitDaemonError = 1,
+  kExitUsage = 2,        // Bad flags or job name.
   kExitUnreachable = 3,  // Never reached the daemon within --connect_timeout.
   kExitJobFailures = 4,  // With --fail_on_failures: a job had failures.
+  // With until_done: stopped by a signal before every job was complete.
+  kExitInterrupted = 5,
 };
 
 enum class Format { kLog, kJson };
@@ -39,32 +45,54 @@ struct ReporterOptions {
   absl::Duration connect_timeout = absl::Seconds(10);
 };
 
+// INVALID_ARGUMENT naming the rule when a followed job's name could never
+// exist on a daemon, so a typo fails at once instead of waiting forever.
+absl::Status ValidateOptions(const ReporterOptions& options);
+
+// Where the reporter writes. Everything meant for people (progress lines,
+// the summary, warnings, errors) goes to `log` and `summary`, so that `json`
+// carries nothing but JSON lines.
+struct ReporterOutput {
+  // Progress lines, warnings and errors, each with the log prefix.
+  std::shared_ptr<spdlog::logger> log;
+  // The closing summary block, without a prefix.
+  std::shared_ptr<spdlog::logger> summary;
+  // One JSON object per job per poll, with Format::kJson.
+  std::shared_ptr<spdlog::logger> json;
+};
+
 // Polls the daemon every interval and writes one line per job per poll, then
 // the summary when it stops. Keeps polling through daemon restarts.
+// Not thread-safe: Run is called once, from one thread.
 class Reporter {
  public:
-  // `out` receives progress lines and summaries; warnings go to it too.
-  Reporter(ReporterOptions options, std::shared_ptr<spdlog::logger> out,
-           std::shared_ptr<spdlog::logger> summary_out);
+  Reporter(ReporterOptions options, ReporterOutput output);
 
-  // Polls until the jobs are complete (with until_done) or `stop` becomes
-  // true; returns the exit code.
+  // Polls until the jobs are complete (with until_done), the daemon answers
+  // with an error, or `stop` becomes true; returns the exit code.
   int Run(const std::atomic<bool>& stop);
 
  private:
-  // The followed jobs as the daemon has them now; UNAVAILABLE etc. when it
-  // cannot be reached.
-  absl::StatusOr<std::vector<v1::Job>> Poll();
+  // The followed jobs as the daemon has them now, with every call ending by
+  // `deadline`; UNAVAILABLE etc. when it cannot be reached.
+  absl::StatusOr<std::vector<v1::Job>> Poll(absl::Time deadline);
   void Report(const std::vector<v1::Job>& jobs, absl::Time now);
-  int Finish(absl::Time now);
+  // The exit code for an error the daemon answered a poll with.
+  int OnDaemonError(const absl::Status& status);
+  // Called on a stop request: a last look at the jobs, then the summary.
+  int OnStop();
+  void PrintSummary(absl::Time now);
+  // kExitJobFailures if asked for and a job had failures, else kExitOk.
+  int CompletedExitCode() const;
 
   const ReporterOptions options_;
-  std::shared_ptr<spdlog::logger> out_;
-  std::shared_ptr<spdlog::logger> summary_out_;
+  const ReporterOutput out_;
   std::unique_ptr<v1::ProgressTracker::Stub> stub_;
   // The last state seen of each followed job, for the summary.
   std::vector<v1::Job> last_seen_;
   std::vector<std::string> waiting_for_;  // Named jobs not created yet.
+  // Whether the last successful poll found every followed job complete.
+  bool all_complete_ = false;
 };
 
 }  // namespace progress::reporter

@@ -9,6 +9,8 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "client_core.h"
 
 namespace progress::client {
@@ -20,6 +22,21 @@ struct ForkState {
   void (*renew)(bool) ABSL_GUARDED_BY(mu) = nullptr;
   bool grpc_live_at_fork ABSL_GUARDED_BY(mu) = false;
 };
+
+// Dropping the last channel shuts gRPC down, but its channels and sockets
+// are taken apart on gRPC's own threads: wait for that to end. If gRPC is
+// still up after this, someone else in the process holds it.
+constexpr absl::Duration kGrpcShutdownWait = absl::Milliseconds(500);
+
+bool GrpcShutDownWithin(absl::Duration wait) {
+  const absl::Time deadline = absl::Now() + wait;
+  // grpc_is_initialized() turns false only once the clean-up is complete.
+  while (grpc_is_initialized() != 0) {
+    if (absl::Now() >= deadline) return false;
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  return true;
+}
 
 // Never destroyed: a fork may come after static destructors began.
 ForkState& State() {
@@ -33,7 +50,7 @@ void BeforeFork() ABSL_NO_THREAD_SAFETY_ANALYSIS {
   ForkState& state = State();
   state.mu.Lock();
   for (ClientCore* core : state.cores) core->PrepareFork();
-  state.grpc_live_at_fork = grpc_is_initialized() != 0;
+  state.grpc_live_at_fork = !GrpcShutDownWithin(kGrpcShutdownWait);
 }
 
 void AfterForkInParent() ABSL_NO_THREAD_SAFETY_ANALYSIS {

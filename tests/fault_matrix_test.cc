@@ -56,12 +56,18 @@ std::optional<absl::Duration> TimeUntilCounts(const Daemon& daemon,
   return std::nullopt;
 }
 
-std::unique_ptr<Daemon> Restart(std::unique_ptr<Daemon> daemon,
-                                absl::Duration down_for) {
+// Kills the daemon as a crash would; returns the port it listened on.
+int Kill(std::unique_ptr<Daemon>& daemon) {
   const int port = daemon->port();
   daemon->process().Signal(SIGKILL);
   daemon->process().WaitForExit(absl::Seconds(10));
   daemon.reset();
+  return port;
+}
+
+std::unique_ptr<Daemon> Restart(std::unique_ptr<Daemon> daemon,
+                                absl::Duration down_for) {
+  const int port = Kill(daemon);
   absl::SleepFor(down_for);
   auto restarted = std::make_unique<Daemon>(std::vector<std::string>{}, port);
   EXPECT_EQ(restarted->port(), port);
@@ -107,10 +113,7 @@ TEST(FaultMatrixTest, ExitDuringAShortDaemonGapDeliversEverything) {
   ChildProcess worker = Worker(*daemon, {"exit", "exit-gap", "577", "3"});
   ASSERT_TRUE(worker.WaitForOutput("ADDED")) << worker.output();
 
-  const int port = daemon->port();
-  daemon->process().Signal(SIGKILL);
-  daemon->process().WaitForExit(absl::Seconds(10));
-  daemon.reset();
+  const int port = Kill(daemon);
   worker.Signal(SIGUSR1);  // exit(0) while no daemon runs...
   absl::SleepFor(absl::Milliseconds(600));
   daemon = std::make_unique<Daemon>(std::vector<std::string>{}, port);
@@ -129,10 +132,7 @@ TEST(FaultMatrixTest, ShutdownWaitsOutALongerGapWithinItsTimeout) {
   ChildProcess worker =
       Worker(*daemon, {"shutdown", "shutdown-gap", "900", "9", "6000"});
   ASSERT_TRUE(worker.WaitForOutput("ADDED")) << worker.output();
-  const int port = daemon->port();
-  daemon->process().Signal(SIGKILL);
-  daemon->process().WaitForExit(absl::Seconds(10));
-  daemon.reset();
+  const int port = Kill(daemon);
   worker.Signal(SIGUSR1);
   absl::SleepFor(absl::Milliseconds(2500));
   daemon = std::make_unique<Daemon>(std::vector<std::string>{}, port);
@@ -150,8 +150,7 @@ TEST(FaultMatrixTest, AGapLongerThanTheTimeoutSaysWhatWasNotConfirmed) {
   ChildProcess worker =
       Worker(*daemon, {"shutdown", "lost-gap", "577", "0", "1000"});
   ASSERT_TRUE(worker.WaitForOutput("ADDED")) << worker.output();
-  daemon->process().Signal(SIGKILL);
-  daemon->process().WaitForExit(absl::Seconds(10));
+  Kill(daemon);
   const absl::Time start = absl::Now();
   worker.Signal(SIGUSR1);
 
@@ -175,8 +174,7 @@ TEST(FaultMatrixTest, DefaultClientExitLongAfterTheDaemonWentAwaySaysSo) {
   auto daemon = std::make_unique<Daemon>();
   ChildProcess worker = Worker(*daemon, {"exit", "exit-lost", "41", "1"});
   ASSERT_TRUE(worker.WaitForOutput("ADDED")) << worker.output();
-  daemon->process().Signal(SIGKILL);
-  daemon->process().WaitForExit(absl::Seconds(10));
+  Kill(daemon);
   worker.Signal(SIGUSR1);
   // exit() cannot change the host's exit status; stderr says what was lost.
   EXPECT_EQ(worker.WaitForExit(absl::Seconds(15)), 0);

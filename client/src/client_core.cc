@@ -11,7 +11,6 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "daemon_channel.h"
-#include "fork_handlers.h"
 #include "library_logger.h"
 #include "names.h"
 
@@ -40,12 +39,16 @@ absl::StatusOr<v1::Job> CallForJob(
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
   absl::StatusOr<v1::ProgressTracker::Stub*> stub =
-      connection.BeginCall(&context);
+      connection.BeginCall(&context, Connection::Caller::kHost);
   if (!stub.ok()) return stub.status();
   Response response;
   const absl::Status status = internal::FromGrpcStatus(
       ((*stub)->*method)(&context, request, &response));
   connection.EndCall(&context);
+  // Only fork() cancels a host's call (see Connection::PauseForFork).
+  if (absl::IsCancelled(status)) {
+    return absl::UnavailableError("call interrupted by fork(); try again");
+  }
   if (!status.ok()) return status;
   return response.job();
 }
@@ -108,7 +111,7 @@ ClientCore::ClientCore(CoreOptions options, absl::Status unusable)
       connection_(options_.target),
       flusher_(ToFlusherOptions(options_), &jobs_, &connection_) {
   if (!unusable_.ok()) return;  // Never sends: no thread, no fork handling.
-  RegisterCore(this);
+  RegisterForFork(this);
   flusher_.Start();
 }
 
@@ -116,7 +119,7 @@ ClientCore::~ClientCore() {
   // An inherited core is never destroyed (see the class comment).
   if (!unusable_.ok()) return;
   flusher_.Shutdown(options_.shutdown_timeout).IgnoreError();
-  UnregisterCore(this);
+  UnregisterForFork(this);
 }
 
 absl::Status ClientCore::Usable() const {

@@ -13,6 +13,7 @@
 #include "absl/time/time.h"
 #include "connection.h"
 #include "flusher.h"
+#include "fork_handlers.h"
 #include "job_table.h"
 #include "progress/v1/progress.grpc.pb.h"
 
@@ -39,7 +40,7 @@ struct CoreOptions {
 // so every call fails with FAILED_PRECONDITION, and it must never be
 // destroyed (only leaked). RenewAfterFork() gives the child a working core
 // over the same job counters.
-class ClientCore {
+class ClientCore final : public ForkParticipant {
  public:
   // INVALID_ARGUMENT for a malformed client id.
   static absl::StatusOr<std::unique_ptr<ClientCore>> Create(
@@ -51,7 +52,7 @@ class ClientCore {
   // counts, and says why it cannot send.
   static std::unique_ptr<ClientCore> RenewAfterFork(ClientCore& inherited,
                                                     bool grpc_usable);
-  ~ClientCore();
+  ~ClientCore() override;
 
   ClientCore(const ClientCore&) = delete;
   ClientCore& operator=(const ClientCore&) = delete;
@@ -76,10 +77,10 @@ class ClientCore {
   absl::StatusOr<v1::Job> GetCounts(absl::string_view job,
                                     absl::Duration timeout);
 
-  // Called by the fork handlers, with every live core.
-  void PrepareFork();
-  void ResumeAfterForkInParent();
-  void MarkInheritedInChild();
+  // ForkParticipant: called by the fork handlers.
+  void PrepareFork() override;
+  void ResumeAfterForkInParent() override;
+  void MarkInheritedInChild() override;
 
  private:
   ClientCore(CoreOptions options, absl::Status unusable);

@@ -35,12 +35,12 @@ grpc::Channel* Connection::Channel() {
 }
 
 absl::StatusOr<v1::ProgressTracker::Stub*> Connection::BeginCall(
-    grpc::ClientContext* context) {
+    grpc::ClientContext* context, Caller caller) {
   absl::MutexLock lock(&mu_);
   if (Channel() == nullptr) {
     return absl::UnavailableError("call interrupted by fork()");
   }
-  calls_.insert(context);
+  calls_.emplace(context, caller);
   return stub_.get();
 }
 
@@ -86,15 +86,17 @@ bool Connection::Failing() {
                                     GRPC_CHANNEL_TRANSIENT_FAILURE;
 }
 
-void Connection::CancelCalls() {
+void Connection::CancelFlusherCalls() {
   absl::MutexLock lock(&mu_);
-  for (grpc::ClientContext* context : calls_) context->TryCancel();
+  for (const auto& [context, caller] : calls_) {
+    if (caller == Caller::kFlusher) context->TryCancel();
+  }
 }
 
 void Connection::PauseForFork() {
   absl::MutexLock lock(&mu_);
   paused_ = true;
-  for (grpc::ClientContext* context : calls_) context->TryCancel();
+  for (const auto& [context, caller] : calls_) context->TryCancel();
 }
 
 void Connection::ReleaseChannelForFork() {
@@ -103,7 +105,7 @@ void Connection::ReleaseChannelForFork() {
   {
     absl::MutexLock lock(&mu_);
     mu_.Await(absl::Condition(
-        +[](absl::flat_hash_set<grpc::ClientContext*>* calls) {
+        +[](absl::flat_hash_map<grpc::ClientContext*, Caller>* calls) {
           return calls->empty();
         },
         &calls_));

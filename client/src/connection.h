@@ -8,7 +8,7 @@
 #include <string>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/container/flat_hash_set.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
@@ -30,10 +30,14 @@ class Connection {
 
   const std::string& target() const { return target_; }
 
+  // Who runs a call: the flusher's Increment streams, or the host's threads
+  // (StartJob, FinishJob, GetCounts).
+  enum class Caller { kFlusher, kHost };
+
   // The stub to run one call on, with `context` registered until EndCall.
   // UNAVAILABLE while the process is forking.
   absl::StatusOr<v1::ProgressTracker::Stub*> BeginCall(
-      grpc::ClientContext* context);
+      grpc::ClientContext* context, Caller caller);
   void EndCall(grpc::ClientContext* context);
 
   // Connects if needed and waits, until `deadline`, for the channel to be
@@ -46,8 +50,8 @@ class Connection {
   // True when the last attempt to connect failed.
   bool Failing();
 
-  // Cancels every registered call.
-  void CancelCalls();
+  // Cancels the flusher's calls (Shutdown: the final flush takes over).
+  void CancelFlusherCalls();
 
   // fork(): refuses new calls and cancels the running ones; then, once every
   // call has ended, drops the channel; Resume() allows calls again (on a new
@@ -65,7 +69,7 @@ class Connection {
   absl::Mutex mu_;
   std::shared_ptr<grpc::Channel> channel_ ABSL_GUARDED_BY(mu_);
   std::unique_ptr<v1::ProgressTracker::Stub> stub_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_set<grpc::ClientContext*> calls_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<grpc::ClientContext*, Caller> calls_ ABSL_GUARDED_BY(mu_);
   bool paused_ ABSL_GUARDED_BY(mu_) = false;
 };
 

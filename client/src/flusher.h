@@ -14,6 +14,7 @@
 #include "connection.h"
 #include "increment_stream.h"
 #include "job_table.h"
+#include "link_health.h"
 
 namespace progress::client {
 
@@ -75,9 +76,9 @@ class Flusher {
   void ConfirmRequested();
   void FinalFlush();
 
-  // Sends every job's values on a fresh stream that waits for the daemon
-  // until `deadline`, closes it, and checks the reply covers them.
-  absl::Status ConfirmAll(absl::Time deadline);
+  // Confirms every job's values (see ConfirmAll), waiting for the daemon
+  // until `deadline`.
+  absl::Status Confirm(absl::Time deadline);
   // With no stream: waits a little for the daemon, and opens the stream
   // once it is reachable.
   void Reconnect();
@@ -87,13 +88,11 @@ class Flusher {
   void DropStream();
   // Takes down the stream a write failed on, and handles why it broke.
   void StreamBroke();
-  // After a refused message: sends each job alone to find the refused ones,
-  // and stops sending those.
-  void IsolateRefusedJobs(absl::Time deadline);
+  // A refusal: finds the refused jobs and sets them aside (reported by the
+  // next Flush); anything else: noted, and retried at the health's pace.
   void HandleFailure(const absl::Status& status, absl::Time deadline);
   void NoteFailure(const absl::Status& status);
   void NoteSuccess();
-  std::string UnconfirmedReport();
 
   const FlusherOptions options_;
   JobTable* const jobs_;
@@ -122,9 +121,7 @@ class Flusher {
   absl::Time next_retry_ = absl::InfinitePast();
   absl::Time last_send_ = absl::InfinitePast();
   absl::Time last_write_ = absl::InfinitePast();
-  absl::Duration backoff_;
-  bool healthy_ = true;  // For logging changes of state once.
-  absl::Time unhealthy_since_;
+  LinkHealth health_;
 
   std::thread thread_;
 };

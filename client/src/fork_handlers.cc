@@ -11,14 +11,13 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "client_core.h"
 
 namespace progress::client {
 namespace {
 
 struct ForkState {
   absl::Mutex mu;
-  std::vector<ClientCore*> cores ABSL_GUARDED_BY(mu);
+  std::vector<ForkParticipant*> participants ABSL_GUARDED_BY(mu);
   void (*renew)(bool) ABSL_GUARDED_BY(mu) = nullptr;
   bool grpc_live_at_fork ABSL_GUARDED_BY(mu) = false;
 };
@@ -45,24 +44,27 @@ ForkState& State() {
 }
 
 // The lock is held from before the fork until after it, in both processes,
-// so no core is added or removed while one is being forked.
+// so no client is added or removed while one is being forked.
 void BeforeFork() ABSL_NO_THREAD_SAFETY_ANALYSIS {
   ForkState& state = State();
   state.mu.Lock();
-  for (ClientCore* core : state.cores) core->PrepareFork();
+  for (ForkParticipant* participant : state.participants)
+    participant->PrepareFork();
   state.grpc_live_at_fork = !GrpcShutDownWithin(kGrpcShutdownWait);
 }
 
 void AfterForkInParent() ABSL_NO_THREAD_SAFETY_ANALYSIS {
   ForkState& state = State();
-  for (ClientCore* core : state.cores) core->ResumeAfterForkInParent();
+  for (ForkParticipant* participant : state.participants)
+    participant->ResumeAfterForkInParent();
   state.mu.Unlock();
 }
 
 void AfterForkInChild() ABSL_NO_THREAD_SAFETY_ANALYSIS {
   ForkState& state = State();
-  for (ClientCore* core : state.cores) core->MarkInheritedInChild();
-  state.cores.clear();
+  for (ForkParticipant* participant : state.participants)
+    participant->MarkInheritedInChild();
+  state.participants.clear();
   void (*renew)(bool) = state.renew;
   const bool grpc_usable = !state.grpc_live_at_fork;
   state.mu.Unlock();
@@ -71,21 +73,22 @@ void AfterForkInChild() ABSL_NO_THREAD_SAFETY_ANALYSIS {
 
 }  // namespace
 
-void RegisterCore(ClientCore* core) {
+void RegisterForFork(ForkParticipant* participant) {
   static std::once_flag installed;
   std::call_once(installed, [] {
     pthread_atfork(&BeforeFork, &AfterForkInParent, &AfterForkInChild);
   });
   ForkState& state = State();
   absl::MutexLock lock(&state.mu);
-  state.cores.push_back(core);
+  state.participants.push_back(participant);
 }
 
-void UnregisterCore(ClientCore* core) {
+void UnregisterForFork(ForkParticipant* participant) {
   ForkState& state = State();
   absl::MutexLock lock(&state.mu);
-  state.cores.erase(std::remove(state.cores.begin(), state.cores.end(), core),
-                    state.cores.end());
+  state.participants.erase(std::remove(state.participants.begin(),
+                                       state.participants.end(), participant),
+                           state.participants.end());
 }
 
 void SetChildRenewal(void (*renew)(bool grpc_usable)) {

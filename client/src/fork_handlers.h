@@ -3,10 +3,18 @@
 
 namespace progress::client {
 
-class ClientCore;
+// One party to fork(): a client. The handlers call these with every
+// registered participant, in the forking thread.
+class ForkParticipant {
+ public:
+  virtual ~ForkParticipant() = default;
+  virtual void PrepareFork() = 0;
+  virtual void ResumeAfterForkInParent() = 0;
+  virtual void MarkInheritedInChild() = 0;
+};
 
-// What happens at fork(), for every live ClientCore (handlers are installed
-// with pthread_atfork when the first core registers):
+// What happens at fork(), for every registered client (handlers are
+// installed with pthread_atfork when the first one registers):
 //   before: each core stops its calls, parks its flusher and drops its
 //     channel, so no gRPC call, thread or socket of ours is live (gRPC's
 //     state is not safe to use in a child otherwise: its epoll set and
@@ -16,8 +24,8 @@ class ClientCore;
 //   child: each core is marked inherited (its calls fail with
 //     FAILED_PRECONDITION), then the child renewal runs (the C API renews
 //     the default client there).
-void RegisterCore(ClientCore* core);
-void UnregisterCore(ClientCore* core);
+void RegisterForFork(ForkParticipant* participant);
+void UnregisterForFork(ForkParticipant* participant);
 
 // `renew(grpc_usable)` runs in every forked child after the cores were
 // marked; grpc_usable is false if gRPC was still initialised at fork() by

@@ -26,7 +26,7 @@ absl::StatusOr<std::unique_ptr<IncrementStream>> IncrementStream::Open(
   }
   stream->context_.set_wait_for_ready(wait_for_ready);
   absl::StatusOr<v1::ProgressTracker::Stub*> stub =
-      connection.BeginCall(&stream->context_);
+      connection.BeginCall(&stream->context_, Connection::Caller::kFlusher);
   if (!stub.ok()) {
     stream->closed_ = true;  // Nothing was started; nothing to end.
     return stub.status();

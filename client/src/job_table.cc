@@ -2,9 +2,18 @@
 
 #include <utility>
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "names.h"
 
 namespace progress::client {
+namespace {
+
+// How many jobs a report of unconfirmed counts names.
+constexpr size_t kJobsNamed = 5;
+
+}  // namespace
 
 absl::StatusOr<JobCounter*> JobTable::Get(absl::string_view job) {
   if (absl::Status valid =
@@ -37,9 +46,40 @@ std::vector<JobValues> JobTable::Take(Which which) {
   return taken;
 }
 
-void JobTable::ForEach(const std::function<void(JobCounter&)>& visit) {
+std::string JobTable::UnconfirmedReport() {
+  uint64_t success = 0;
+  uint64_t failure = 0;
+  size_t jobs = 0;
+  std::vector<std::string> named;
   absl::MutexLock lock(&mu_);
-  for (const auto& counter : jobs_) visit(*counter);
+  for (const auto& counter : jobs_) {
+    const uint64_t local_success =
+        counter->success.load(std::memory_order_relaxed);
+    const uint64_t local_failure =
+        counter->failure.load(std::memory_order_relaxed);
+    const uint64_t missing_success =
+        local_success > counter->confirmed_success
+            ? local_success - counter->confirmed_success
+            : 0;
+    const uint64_t missing_failure =
+        local_failure > counter->confirmed_failure
+            ? local_failure - counter->confirmed_failure
+            : 0;
+    if (missing_success == 0 && missing_failure == 0) continue;
+    success += missing_success;
+    failure += missing_failure;
+    ++jobs;
+    if (named.size() < kJobsNamed) {
+      named.push_back(absl::StrCat("'", counter->name, "' ",
+                                   missing_success + missing_failure));
+    }
+  }
+  if (jobs == 0) return "every count had been confirmed before";
+  return absl::StrFormat(
+      "%d records (%d success, %d failure) of %d job%s were not confirmed "
+      "and may be lost: %s%s",
+      success + failure, success, failure, jobs, jobs == 1 ? "" : "s",
+      absl::StrJoin(named, ", "), jobs > kJobsNamed ? ", ..." : "");
 }
 
 void JobTable::AdoptZeroed(JobTable& inherited) {

@@ -1,0 +1,115 @@
+// The flusher's steps on its long-lived Increment stream: keeping one open
+// while the client holds counts, sending what changed, and noticing when it
+// broke. (The thread, its requests and the confirmations are in flusher.cc.)
+#include <algorithm>
+#include <memory>
+#include <utility>
+#include <vector>
+
+#include "absl/time/clock.h"
+#include "flusher.h"
+
+namespace progress::client {
+namespace {
+
+// How long finding the refused jobs of a refused message may take.
+constexpr absl::Duration kIsolateTimeout = absl::Seconds(10);
+
+}  // namespace
+
+void Flusher::Tick() {
+  const absl::Time now = absl::Now();
+  if (stream_ == nullptr) {
+    Reconnect();
+    return;
+  }
+  if (now >= last_send_ + options_.flush_interval) {
+    last_send_ = now;
+    const std::vector<JobValues> changed =
+        jobs_->Take(JobTable::Which::kChanged);
+    if (!changed.empty()) WriteOnStream(changed);
+  }
+  if (stream_ != nullptr && now >= last_write_ + options_.keepalive_interval) {
+    // An idle stream: make sure it still stands, so a restarted daemon is
+    // noticed within about a second even when nothing changes.
+    if (!connection_->StillReady()) {
+      DropStream();
+    } else if (stream_->WriteKeepalive()) {
+      last_write_ = now;
+    } else {
+      StreamBroke();
+    }
+  }
+  next_tick_ = stream_ != nullptr
+                   ? std::min(last_send_ + options_.flush_interval,
+                              last_write_ + options_.keepalive_interval)
+                   : absl::Now();
+}
+
+void Flusher::Reconnect() {
+  const absl::Time now = absl::Now();
+  if (jobs_->Take(JobTable::Which::kAll).empty()) {
+    next_tick_ = now + options_.flush_interval;  // Nothing to keep alive.
+    return;
+  }
+  if (now < next_retry_) {
+    next_tick_ = next_retry_;
+    return;
+  }
+  // Waiting here is what drives gRPC's connection attempts; requests
+  // (Flush, Shutdown, fork) are looked at between two waits.
+  if (!connection_->AwaitReady(now + options_.reconnect_poll)) {
+    if (connection_->Failing()) {
+      NoteFailure(absl::UnavailableError("cannot connect"));
+    }
+    next_tick_ = absl::Now();
+    return;
+  }
+  OpenStream();
+  next_tick_ =
+      stream_ != nullptr ? last_send_ + options_.flush_interval : absl::Now();
+}
+
+void Flusher::OpenStream() {
+  absl::StatusOr<std::unique_ptr<IncrementStream>> stream =
+      IncrementStream::Open(*connection_, options_.client_id,
+                            absl::InfiniteFuture(), /*wait_for_ready=*/false);
+  if (!stream.ok()) {
+    NoteFailure(stream.status());
+    return;
+  }
+  stream_ = *std::move(stream);
+  // A new stream may reach a daemon that restarted and forgot this client:
+  // it starts with every job's values.
+  last_send_ = absl::Now();
+  WriteOnStream(jobs_->Take(JobTable::Which::kAll));
+}
+
+void Flusher::WriteOnStream(const std::vector<JobValues>& values) {
+  if (!stream_->Write(values)) {
+    StreamBroke();
+    return;
+  }
+  for (const JobValues& value : values) {
+    value.counter->sent_success = value.success;
+    value.counter->sent_failure = value.failure;
+  }
+  last_write_ = absl::Now();
+  NoteSuccess();
+}
+
+void Flusher::StreamBroke() {
+  std::unique_ptr<IncrementStream> broken = std::move(stream_);
+  absl::Status status = broken->Close(nullptr);
+  if (status.ok())
+    status = absl::UnavailableError("progressd ended the stream");
+  HandleFailure(status, absl::Now() + kIsolateTimeout);
+}
+
+void Flusher::DropStream() {
+  if (stream_ == nullptr) return;
+  stream_->Cancel();
+  stream_.reset();
+}
+
+}  // namespace progress::client

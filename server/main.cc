@@ -40,7 +40,8 @@ ABSL_FLAG(int64_t, max_job_name_bytes, 128,
           "Longest job name accepted, in bytes. Names may use A-Z a-z 0-9 and "
           ". _ : -");
 ABSL_FLAG(int, max_message_bytes, 4 << 20,
-          "Largest request message accepted, in bytes.");
+          "Largest request message accepted, in bytes; at least 65536, since "
+          "the client library sends messages of up to 32 KiB.");
 ABSL_FLAG(absl::Duration, rate_window, absl::Seconds(10),
           "Span over which a job's recent_rate is measured.");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(5),
@@ -62,6 +63,9 @@ ABSL_FLAG(std::string, port_file, "",
           "(useful with --listen=127.0.0.1:0).");
 
 namespace {
+
+// Client messages are cut at 32 KiB; twice that leaves room for framing.
+constexpr int kMinMessageBytes = 64 << 10;
 
 int Fail(const std::string& message) {
   spdlog::critical("{}", message);
@@ -125,6 +129,12 @@ int main(int argc, char** argv) {
     return Fail(
         "--max_jobs, --max_clients_per_job and --max_job_name_bytes must each "
         "be at least 1");
+  }
+  if (absl::GetFlag(FLAGS_max_message_bytes) < kMinMessageBytes) {
+    return Fail(absl::StrCat("--max_message_bytes must be at least ",
+                             kMinMessageBytes,
+                             ": the client library sends messages of up to "
+                             "32 KiB"));
   }
   if (absl::GetFlag(FLAGS_rate_window) <= absl::ZeroDuration() ||
       absl::GetFlag(FLAGS_shutdown_grace) < absl::ZeroDuration()) {

@@ -104,6 +104,10 @@ class ChildProcess {
     posix_spawn_file_actions_destroy(&actions);
     close(fds[1]);
     if (spawned != 0) pid_ = 0;
+    {
+      absl::MutexLock lock(&mu_);
+      open_pipes_ = capture == StdoutCapture::kSeparate ? 2 : 1;
+    }
     readers_.emplace_back(&ChildProcess::Collect, this, fds[0], &output_);
     if (capture == StdoutCapture::kSeparate) {
       close(stdout_fds[1]);
@@ -154,6 +158,7 @@ class ChildProcess {
       int status = 0;
       if (waitpid(pid_, &status, WNOHANG) == pid_) {
         pid_ = 0;
+        AwaitAllOutput();
         if (WIFEXITED(status)) return WEXITSTATUS(status);
         return std::nullopt;
       }
@@ -172,12 +177,26 @@ class ChildProcess {
       into->append(buffer, n);
     }
     close(fd);
+    absl::MutexLock lock(&mu_);
+    --open_pipes_;
+  }
+
+  // Once the child has exited, what it wrote last may still be in the pipes:
+  // wait until the readers reach their end (bounded, since a grandchild may
+  // hold a pipe open).
+  void AwaitAllOutput() {
+    absl::MutexLock lock(&mu_);
+    auto drained = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return open_pipes_ == 0;
+    };
+    mu_.AwaitWithTimeout(absl::Condition(&drained), absl::Seconds(5));
   }
 
   pid_t pid_ = 0;
   mutable absl::Mutex mu_;
   std::string output_ ABSL_GUARDED_BY(mu_);
   std::string stdout_ ABSL_GUARDED_BY(mu_);
+  int open_pipes_ ABSL_GUARDED_BY(mu_) = 0;
   std::vector<std::thread> readers_;
 };
 

@@ -209,6 +209,24 @@ TEST(FaultMatrixTest, ForkedChildrenOfTheDefaultClientCountExactly) {
   EXPECT_EQ(info->clients, 4u);
 }
 
+TEST(FaultMatrixTest, ForksOfABusyParentCountExactly) {
+  // Threads adding and flushing in the parent while it forks: the shape of a
+  // Ray worker or a multiprocessing pool, where gRPC is busy at every fork.
+  Daemon daemon;
+  ChildProcess worker = Worker(daemon, {"fork-busy", "busy", "20", "1000"});
+  ASSERT_EQ(worker.WaitForExit(absl::Seconds(120)), 0) << worker.output();
+  std::smatch match;
+  const std::string output = worker.output();
+  ASSERT_TRUE(std::regex_search(output, match, std::regex("EXPECT (\\d+)")))
+      << output;
+  const uint64_t expected = std::stoull(match[1]);
+  const std::optional<JobInfo> info = CountsOn(daemon, "busy");
+  ASSERT_TRUE(info.has_value());
+  EXPECT_EQ(info->success, expected) << output;
+  EXPECT_THAT(output, Not(HasSubstr("not confirmed")));
+  EXPECT_THAT(output, Not(HasSubstr("cannot reach")));
+}
+
 TEST(FaultMatrixTest, AnExplicitClientInheritedAcrossForkFailsClearly) {
   Daemon daemon;
   ChildProcess worker = Worker(daemon, {"fork-explicit", "inherited"});

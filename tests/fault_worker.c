@@ -14,6 +14,10 @@
  *       default client; adds half the parent's records, forks CHILDREN
  *       children that add PER_CHILD each (through the job handle taken
  *       before the fork) and exit(0); then adds the other half and flushes.
+ *   fault_worker fork-busy JOB CHILDREN PER_CHILD
+ *       default client; two threads keep adding and one keeps flushing while
+ *       the main thread forks CHILDREN children one after another, each
+ *       adding PER_CHILD and exiting; prints EXPECT <total> at the end.
  *   fault_worker fork-explicit JOB
  *       explicit client; adds 5, forks; the child finds the inherited client
  *       refusing with FAILED_PRECONDITION, then reports 7 on a new client.
@@ -138,6 +142,62 @@ static int ForkWithDefaultClient(const char* name, int children,
   return failed;
 }
 
+static progress_job* busy_job;
+static volatile int busy_stop;
+static unsigned long long busy_added[2];
+
+static void* KeepAdding(void* slot) {
+  unsigned long long* added = slot;
+  while (!busy_stop) {
+    progress_job_add_success(busy_job, 1);
+    ++*added;
+    SleepMillis(0);
+  }
+  return NULL;
+}
+
+static void* KeepFlushing(void* unused) {
+  (void)unused;
+  while (!busy_stop) progress_client_flush(progress_default_client(), 2000);
+  return NULL;
+}
+
+static int ForkWhileBusy(const char* name, int children, uint64_t per_child) {
+  pthread_t adders[2], flusher;
+  int i, failed = 0;
+  busy_job = DefaultJob(name);
+  pthread_create(&adders[0], NULL, KeepAdding, &busy_added[0]);
+  pthread_create(&adders[1], NULL, KeepAdding, &busy_added[1]);
+  pthread_create(&flusher, NULL, KeepFlushing, NULL);
+  for (i = 0; i < children; ++i) {
+    int status = 0;
+    pid_t pid = fork();
+    if (pid < 0) return 2;
+    if (pid == 0) {
+      progress_job_add_success(busy_job, per_child);
+      exit(0);
+    }
+    if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+        WEXITSTATUS(status) != 0) {
+      fprintf(stderr, "fault_worker: child %d ended with status %x\n", i,
+              status);
+      failed = 1;
+    }
+  }
+  busy_stop = 1;
+  pthread_join(adders[0], NULL);
+  pthread_join(adders[1], NULL);
+  pthread_join(flusher, NULL);
+  if (progress_client_flush(progress_default_client(), 20000) != 0) {
+    fprintf(stderr, "fault_worker: parent flush: %s\n", progress_last_error());
+    return 1;
+  }
+  printf("EXPECT %llu\n", busy_added[0] + busy_added[1] +
+                              (unsigned long long)children * per_child);
+  fflush(stdout);
+  return failed;
+}
+
 static int ForkWithExplicitClient(const char* name) {
   progress_client* client = NULL;
   progress_job* job = NULL;
@@ -217,6 +277,9 @@ int main(int argc, char** argv) {
     return ForkWithDefaultClient(argv[2], atoi(argv[3]),
                                  strtoull(argv[4], NULL, 10),
                                  strtoull(argv[5], NULL, 10));
+  }
+  if (argc >= 5 && strcmp(argv[1], "fork-busy") == 0) {
+    return ForkWhileBusy(argv[2], atoi(argv[3]), strtoull(argv[4], NULL, 10));
   }
   if (argc >= 3 && strcmp(argv[1], "fork-explicit") == 0) {
     return ForkWithExplicitClient(argv[2]);

@@ -58,6 +58,11 @@ TEST(ProgressdTest, BadFlagValueIsAClearStartupError) {
       RunCommand(absl::StrCat(PROGRESSD_PATH, " --log_level=loud"));
   EXPECT_NE(level.exit_code, 0);
   EXPECT_THAT(level.output, HasSubstr("unknown level 'loud'"));
+  // Below what the client library sends, every client would be refused.
+  const CommandResult small =
+      RunCommand(absl::StrCat(PROGRESSD_PATH, " --max_message_bytes=8192"));
+  EXPECT_NE(small.exit_code, 0);
+  EXPECT_THAT(small.output, HasSubstr("--max_message_bytes must be at least"));
 }
 
 TEST(ProgressdTest, AddressInUseIsAClearStartupError) {

@@ -140,9 +140,10 @@ progress_client* progress_default_client(void) {
     auto core = ClientCore::Create(progress::client::CoreOptions{});
     // Only a malformed client id can fail, and the default one is random.
     if (!core.ok()) std::abort();
+    // Set before the client exists, so a fork from now on renews it.
+    progress::client::SetChildRenewal(&RenewDefaultClientInChild);
     auto* created = new progress_client{std::move(*core)};
     default_client.store(created);
-    progress::client::SetChildRenewal(&RenewDefaultClientInChild);
     // Flush at normal exit. The object is never freed: other exit-time code
     // may still add to it, and adds must stay safe.
     std::atexit([] {

@@ -40,11 +40,13 @@ absl::StatusOr<v1::Job> CallForJob(
   context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
   absl::StatusOr<v1::ProgressTracker::Stub*> stub =
       connection.BeginCall(&context, Connection::Caller::kHost);
-  if (!stub.ok()) return stub.status();
   Response response;
-  const absl::Status status = internal::FromGrpcStatus(
-      ((*stub)->*method)(&context, request, &response));
-  connection.EndCall(&context);
+  absl::Status status = stub.status();
+  if (stub.ok()) {
+    status = internal::FromGrpcStatus(
+        ((*stub)->*method)(&context, request, &response));
+    connection.EndCall(&context);
+  }
   // Only fork() cancels a host's call (see Connection::PauseForFork).
   if (absl::IsCancelled(status)) {
     return absl::UnavailableError("call interrupted by fork(); try again");
@@ -144,8 +146,16 @@ absl::Status ClientCore::Flush(absl::Duration timeout) {
 }
 
 absl::Status ClientCore::Shutdown(absl::Duration timeout) {
-  if (absl::Status usable = Usable(); !usable.ok()) return usable;
-  return flusher_.Shutdown(timeout);
+  if (inherited_ || unusable_.ok()) {
+    if (absl::Status usable = Usable(); !usable.ok()) return usable;
+    return flusher_.Shutdown(timeout);
+  }
+  // A core that never could send: say once what it counted in vain.
+  absl::call_once(unusable_reported_, [this] {
+    Log().error("progress client {}: {}; {}", options_.client_id,
+                std::string(unusable_.message()), jobs_.UnconfirmedReport());
+  });
+  return unusable_;
 }
 
 absl::StatusOr<v1::Job> ClientCore::StartJob(absl::string_view job,

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "absl/base/call_once.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -93,6 +94,7 @@ class ClientCore final : public ForkParticipant {
   bool inherited_ = false;
   // Why this core cannot talk to the daemon at all; OK normally.
   const absl::Status unusable_;
+  absl::once_flag unusable_reported_;
   JobTable jobs_;
   Connection connection_;
   Flusher flusher_;

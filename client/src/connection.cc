@@ -6,6 +6,7 @@
 
 #include "absl/time/clock.h"
 #include "daemon_channel.h"
+#include "fork_handlers.h"
 
 namespace progress::client {
 namespace {
@@ -20,6 +21,7 @@ Connection::Connection(std::string target) : target_(std::move(target)) {}
 grpc::Channel* Connection::Channel() {
   if (paused_) return nullptr;
   if (channel_ == nullptr) {
+    PrepareGrpcForFork();
     grpc::ChannelArguments args;
     // Notice a daemon whose host vanished without closing the connection.
     args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 20000);
@@ -38,7 +40,8 @@ absl::StatusOr<v1::ProgressTracker::Stub*> Connection::BeginCall(
     grpc::ClientContext* context, Caller caller) {
   absl::MutexLock lock(&mu_);
   if (Channel() == nullptr) {
-    return absl::UnavailableError("call interrupted by fork()");
+    // Our own doing, like a cancellation: not the daemon's fault.
+    return absl::CancelledError("call interrupted by fork()");
   }
   calls_.emplace(context, caller);
   return stub_.get();

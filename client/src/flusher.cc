@@ -49,6 +49,10 @@ absl::Status Flusher::Flush(absl::Duration timeout) {
     return flush_confirmed_ >= ticket || stopped_;
   };
   mu_.AwaitWithDeadline(absl::Condition(&done), deadline);
+  if (flush_confirmed_ < ticket && stopped_) {
+    return absl::FailedPreconditionError(
+        "the progress client shut down before progressd confirmed the flush");
+  }
   if (flush_confirmed_ >= ticket) {
     if (unreported_refusals_.empty()) return absl::OkStatus();
     absl::Status refused(
@@ -257,11 +261,19 @@ void Flusher::HandleFailure(const absl::Status& status, absl::Time deadline) {
     NoteFailure(asked);  // The daemon went away; the next attempt asks again.
     return;
   }
+  if (refused.empty()) {
+    // Every job passes alone, so the daemon refused the message as a whole
+    // (e.g. a --max_message_bytes below our messages): retry at the error
+    // pace, never in a tight loop.
+    NoteFailure(status);
+    return;
+  }
   next_retry_ = absl::Now() + options_.min_backoff;
 }
 
 void Flusher::NoteFailure(const absl::Status& status) {
-  {
+  // A cancellation is our own doing (Shutdown, fork), not news of the daemon.
+  if (!absl::IsCancelled(status)) {
     absl::MutexLock lock(&mu_);
     last_error_ = status;
   }

@@ -4,6 +4,8 @@
 #include <pthread.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cstdlib>
 #include <mutex>
 #include <vector>
 
@@ -17,6 +19,8 @@ namespace {
 
 struct ForkState {
   absl::Mutex mu;
+  // gRPC was in use by someone else before our first channel.
+  std::atomic<bool> grpc_shared_with_host{false};
   std::vector<ForkParticipant*> participants ABSL_GUARDED_BY(mu);
   void (*renew)(bool) ABSL_GUARDED_BY(mu) = nullptr;
   bool grpc_live_at_fork ABSL_GUARDED_BY(mu) = false;
@@ -26,6 +30,8 @@ struct ForkState {
 // are taken apart on gRPC's own threads: wait for that to end. If gRPC is
 // still up after this, someone else in the process holds it.
 constexpr absl::Duration kGrpcShutdownWait = absl::Milliseconds(500);
+
+constexpr char kPollStrategyEnv[] = "GRPC_POLL_STRATEGY";
 
 bool GrpcShutDownWithin(absl::Duration wait) {
   const absl::Time deadline = absl::Now() + wait;
@@ -48,9 +54,12 @@ ForkState& State() {
 void BeforeFork() ABSL_NO_THREAD_SAFETY_ANALYSIS {
   ForkState& state = State();
   state.mu.Lock();
-  for (ForkParticipant* participant : state.participants)
+  for (ForkParticipant* participant : state.participants) {
     participant->PrepareFork();
-  state.grpc_live_at_fork = !GrpcShutDownWithin(kGrpcShutdownWait);
+  }
+  // With the host holding gRPC, waiting for it to shut down is futile.
+  state.grpc_live_at_fork = state.grpc_shared_with_host.load() ||
+                            !GrpcShutDownWithin(kGrpcShutdownWait);
 }
 
 void AfterForkInParent() ABSL_NO_THREAD_SAFETY_ANALYSIS {
@@ -89,6 +98,23 @@ void UnregisterForFork(ForkParticipant* participant) {
   state.participants.erase(std::remove(state.participants.begin(),
                                        state.participants.end(), participant),
                            state.participants.end());
+}
+
+void PrepareGrpcForFork() {
+  static std::once_flag prepared;
+  std::call_once(prepared, [] {
+    if (grpc_is_initialized() != 0) {
+      State().grpc_shared_with_host.store(true);
+      return;
+    }
+    if (std::getenv(kPollStrategyEnv) != nullptr) return;  // The user's.
+    // The environment is how gRPC 1.51 takes this choice; it is changed
+    // only for the moment gRPC first reads it.
+    setenv(kPollStrategyEnv, "poll", /*overwrite=*/0);
+    grpc_init();
+    unsetenv(kPollStrategyEnv);
+    grpc_shutdown();
+  });
 }
 
 void SetChildRenewal(void (*renew)(bool grpc_usable)) {

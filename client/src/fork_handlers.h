@@ -27,6 +27,16 @@ class ForkParticipant {
 void RegisterForFork(ForkParticipant* participant);
 void UnregisterForFork(ForkParticipant* participant);
 
+// Called before this library makes its first gRPC channel in the process.
+// gRPC 1.51's default polling engine (epoll1) keeps one epoll set for the
+// whole life of the process, which a child would share with its parent even
+// once gRPC has shut down; the "poll" engine keeps nothing across a
+// shutdown. If gRPC is not yet in use and GRPC_POLL_STRATEGY is not set, this
+// has gRPC choose "poll" (the choice is made once per process) and leaves
+// the environment as it was. If gRPC is already in use, the host shares it
+// with us: forked children then cannot use it (see SetChildRenewal).
+void PrepareGrpcForFork();
+
 // `renew(grpc_usable)` runs in every forked child after the cores were
 // marked; grpc_usable is false if gRPC was still initialised at fork() by
 // someone else in the process.

@@ -7,9 +7,12 @@
 namespace progress::client {
 namespace {
 
-// Entries per message, so a client with very many jobs never builds a
-// message near the daemon's size limit.
-constexpr size_t kMaxEntriesPerMessage = 1000;
+// A message is cut at about this size, far below the daemon's default limit
+// (--max_message_bytes, 4 MiB), so a client with very many jobs never nears
+// it. An entry's size is taken as its name plus the most its other fields
+// and framing can take.
+constexpr size_t kMessageBytes = 32 << 10;
+constexpr size_t kEntryOverheadBytes = 32;
 
 }  // namespace
 
@@ -49,15 +52,19 @@ bool IncrementStream::WriteMessage(v1::IncrementRequest& message) {
 
 bool IncrementStream::Write(const std::vector<JobValues>& values) {
   v1::IncrementRequest message;
+  size_t bytes = 0;
   for (const JobValues& value : values) {
+    const size_t entry_bytes = value.counter->name.size() + kEntryOverheadBytes;
+    if (bytes + entry_bytes > kMessageBytes && message.jobs_size() > 0) {
+      if (!WriteMessage(message)) return false;
+      message.Clear();
+      bytes = 0;
+    }
     v1::JobCounts* counts = message.add_jobs();
     counts->set_job(value.counter->name);
     counts->set_success(value.success);
     counts->set_failure(value.failure);
-    if (message.jobs_size() == static_cast<int>(kMaxEntriesPerMessage)) {
-      if (!WriteMessage(message)) return false;
-      message.Clear();
-    }
+    bytes += entry_bytes;
   }
   return message.jobs_size() == 0 || WriteMessage(message);
 }

@@ -1,8 +1,8 @@
 // Exact counts in the ordinary faults of a batch cluster: a daemon restart
-// while workers idle, a worker exiting while the daemon is away, fork(), and
-// a host whose stdout is its data. Every case runs real processes: progressd,
-// and workers that are plain C programs using the client library's C API
-// (tests/fault_worker.c).
+// while workers idle, a worker exiting while the daemon is away, and a host
+// whose stdout is its data. Every case runs real processes: progressd, and
+// workers that are plain C programs using the client library's C API
+// (tests/fault_worker.c). fork() has its own: fork_matrix_test.cc.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -17,67 +17,23 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "child_process.h"
+#include "fault_test_helpers.h"
 #include "progress/client.hpp"
 
 namespace progress {
 namespace {
 
 using ::progress::testing::ChildProcess;
+using ::progress::testing::CountsOn;
 using ::progress::testing::Daemon;
+using ::progress::testing::Kill;
+using ::progress::testing::Restart;
+using ::progress::testing::TimeUntilCounts;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-// The daemon's counts for `job`, or nullopt if it does not have the job.
-std::optional<JobInfo> CountsOn(const Daemon& daemon, const std::string& job) {
-  ClientOptions options;
-  options.target = daemon.address();
-  Client reader(options);
-  JobInfo info{};
-  if (!reader.GetCounts(job, &info).ok()) return std::nullopt;
-  return info;
-}
-
-// How long it took until `daemon` held exactly `success` + `failure` for
-// `job`; nullopt if that did not happen within `timeout`.
-std::optional<absl::Duration> TimeUntilCounts(const Daemon& daemon,
-                                              const std::string& job,
-                                              uint64_t success,
-                                              uint64_t failure,
-                                              absl::Duration timeout) {
-  const absl::Time start = absl::Now();
-  while (absl::Now() - start < timeout) {
-    std::optional<JobInfo> info = CountsOn(daemon, job);
-    if (info && info->success == success && info->failure == failure) {
-      return absl::Now() - start;
-    }
-    absl::SleepFor(absl::Milliseconds(20));
-  }
-  return std::nullopt;
-}
-
-// Kills the daemon as a crash would; returns the port it listened on.
-int Kill(std::unique_ptr<Daemon>& daemon) {
-  const int port = daemon->port();
-  daemon->process().Signal(SIGKILL);
-  daemon->process().WaitForExit(absl::Seconds(10));
-  daemon.reset();
-  return port;
-}
-
-std::unique_ptr<Daemon> Restart(std::unique_ptr<Daemon> daemon,
-                                absl::Duration down_for) {
-  const int port = Kill(daemon);
-  absl::SleepFor(down_for);
-  auto restarted = std::make_unique<Daemon>(std::vector<std::string>{}, port);
-  EXPECT_EQ(restarted->port(), port);
-  return restarted;
-}
-
 ChildProcess Worker(const Daemon& daemon, std::vector<std::string> args) {
-  args.insert(args.begin(), FAULT_WORKER_PATH);
-  return ChildProcess(std::move(args),
-                      {"PROGRESS_TRACKER_ADDRESS=" + daemon.address()});
+  return progress::testing::Worker(FAULT_WORKER_PATH, daemon, std::move(args));
 }
 
 TEST(FaultMatrixTest, IdleWorkerCountsAreBackSoonAfterADaemonRestart) {
@@ -181,65 +137,6 @@ TEST(FaultMatrixTest, DefaultClientExitLongAfterTheDaemonWentAwaySaysSo) {
   EXPECT_THAT(worker.output(),
               HasSubstr("42 records (41 success, 1 failure) of 1 job were not "
                         "confirmed and may be lost: 'exit-lost' 42"));
-}
-
-TEST(FaultMatrixTest, ForkedChildrenOfTheDefaultClientCountExactly) {
-  Daemon daemon;
-  ChildProcess worker = Worker(daemon, {"fork", "forked", "3", "1001", "5000"});
-  ASSERT_EQ(worker.WaitForExit(absl::Seconds(60)), 0) << worker.output();
-  const std::string output = worker.output();
-  EXPECT_THAT(output, HasSubstr("FLUSHED"));
-
-  // Every child reported under an id of its own.
-  std::smatch match;
-  ASSERT_TRUE(std::regex_search(output, match, std::regex("PARENT (\\w+)")));
-  const std::string parent_id = match[1];
-  std::vector<std::string> child_ids;
-  const std::regex child_line("CHILD (\\w+)");
-  for (auto it = std::sregex_iterator(output.begin(), output.end(), child_line);
-       it != std::sregex_iterator(); ++it) {
-    child_ids.push_back((*it)[1]);
-  }
-  ASSERT_EQ(child_ids.size(), 3u) << output;
-  for (const std::string& id : child_ids) EXPECT_NE(id, parent_id);
-
-  const std::optional<JobInfo> info = CountsOn(daemon, "forked");
-  ASSERT_TRUE(info.has_value());
-  EXPECT_EQ(info->success, 5000u + 3 * 1001u);
-  EXPECT_EQ(info->clients, 4u);
-}
-
-TEST(FaultMatrixTest, ForksOfABusyParentCountExactly) {
-  // Threads adding and flushing in the parent while it forks: the shape of a
-  // Ray worker or a multiprocessing pool, where gRPC is busy at every fork.
-  Daemon daemon;
-  ChildProcess worker = Worker(daemon, {"fork-busy", "busy", "20", "1000"});
-  ASSERT_EQ(worker.WaitForExit(absl::Seconds(120)), 0) << worker.output();
-  std::smatch match;
-  const std::string output = worker.output();
-  ASSERT_TRUE(std::regex_search(output, match, std::regex("EXPECT (\\d+)")))
-      << output;
-  const uint64_t expected = std::stoull(match[1]);
-  const std::optional<JobInfo> info = CountsOn(daemon, "busy");
-  ASSERT_TRUE(info.has_value());
-  EXPECT_EQ(info->success, expected) << output;
-  EXPECT_THAT(output, Not(HasSubstr("not confirmed")));
-  EXPECT_THAT(output, Not(HasSubstr("cannot reach")));
-}
-
-TEST(FaultMatrixTest, AnExplicitClientInheritedAcrossForkFailsClearly) {
-  Daemon daemon;
-  ChildProcess worker = Worker(daemon, {"fork-explicit", "inherited"});
-  ASSERT_EQ(worker.WaitForExit(absl::Seconds(60)), 0) << worker.output();
-  const std::string output = worker.output();
-  EXPECT_THAT(output, HasSubstr("CHILD FLUSH FAILED_PRECONDITION"));
-  EXPECT_THAT(output, HasSubstr("created before fork()"));
-  EXPECT_THAT(output, HasSubstr("CHILD JOB FAILED_PRECONDITION"));
-  EXPECT_THAT(output, HasSubstr("CHILD NEW OK"));
-  EXPECT_THAT(output, HasSubstr("PARENT FLUSH OK"));
-  const std::optional<JobInfo> info = CountsOn(daemon, "inherited");
-  ASSERT_TRUE(info.has_value());
-  EXPECT_EQ(info->success, 5u + 7u);
 }
 
 TEST(FaultMatrixTest, HostStdoutHoldsOnlyItsOwnLinesWhileTheLibraryReconnects) {

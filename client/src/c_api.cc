@@ -136,23 +136,30 @@ void progress_client_destroy(progress_client* client) {
 }
 
 progress_client* progress_default_client(void) {
-  static progress_client* const client = [] {
-    auto core = ClientCore::Create(progress::client::CoreOptions{});
-    // Only a malformed client id can fail, and the default one is random.
-    if (!core.ok()) std::abort();
-    // Set before the client exists, so a fork from now on renews it.
-    progress::client::SetChildRenewal(&RenewDefaultClientInChild);
-    auto* created = new progress_client{std::move(*core)};
-    default_client.store(created);
-    // Flush at normal exit. The object is never freed: other exit-time code
-    // may still add to it, and adds must stay safe.
-    std::atexit([] {
-      ClientCore& core = *progress_default_client()->core;
-      core.Shutdown(core.shutdown_timeout()).IgnoreError();
-    });
-    return created;
-  }();
-  return client;
+  if (progress_client* client =
+          default_client.load(std::memory_order_acquire)) {
+    return client;
+  }
+  // Made with fork() held off, so no child inherits it half made (or a lock
+  // held by a thread it does not have); this also lets one thread make it.
+  progress::client::ScopedForkBlock no_fork;
+  if (progress_client* client =
+          default_client.load(std::memory_order_acquire)) {
+    return client;
+  }
+  auto core = ClientCore::Create(progress::client::CoreOptions{});
+  // Only a malformed client id can fail, and the default one is random.
+  if (!core.ok()) std::abort();
+  progress::client::SetChildRenewal(&RenewDefaultClientInChild);
+  auto* created = new progress_client{std::move(*core)};
+  // Flush at normal exit. The object is never freed: other exit-time code
+  // may still add to it, and adds must stay safe.
+  std::atexit([] {
+    ClientCore& core = *progress_default_client()->core;
+    core.Shutdown(core.shutdown_timeout()).IgnoreError();
+  });
+  default_client.store(created, std::memory_order_release);
+  return created;
 }
 
 const char* progress_client_id(const progress_client* client) {

@@ -94,9 +94,10 @@ std::unique_ptr<ClientCore> ClientCore::RenewAfterFork(ClientCore& inherited,
   absl::Status unusable;
   if (!grpc_usable) {
     unusable = absl::FailedPreconditionError(
-        "gRPC was in use elsewhere in the parent process when it forked, so "
-        "this child cannot reach progressd safely; create worker processes "
-        "before using gRPC, or spawn them with exec");
+        "gRPC in this process was set up by other code before this library, "
+        "or was still in use by it at fork(), so this child cannot reach "
+        "progressd safely; spawn worker processes with exec, or fork them "
+        "before other code uses gRPC");
     Log().warn("progress client {} (child {}): {}", options.client_id, getpid(),
                std::string(unusable.message()));
   }

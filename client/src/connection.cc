@@ -13,6 +13,8 @@ namespace {
 
 // A restarted daemon is found within about this, plus gRPC's 20% jitter.
 constexpr absl::Duration kMaxReconnectBackoff = absl::Seconds(1);
+// How long fork() may wait for a connection attempt in flight to end.
+constexpr absl::Duration kSettleConnectWait = absl::Milliseconds(250);
 
 }  // namespace
 
@@ -115,7 +117,21 @@ void Connection::ReleaseChannelForFork() {
     channel = std::move(channel_);
     stub = std::move(stub_);
   }
+  if (channel != nullptr) SettleConnectAttempt(*channel);
   // Destroyed outside the lock: the last channel going shuts gRPC down.
+}
+
+void Connection::SettleConnectAttempt(grpc::Channel& channel) {
+  // A connection attempt keeps gRPC alive after its channel is dropped until
+  // it ends, and with no call on the channel no thread polls it to its end:
+  // it would last until its timeout (seconds), past the fork. Polling it
+  // here ends it in a moment on a reachable daemon.
+  const absl::Time deadline = absl::Now() + kSettleConnectWait;
+  grpc_connectivity_state state = channel.GetState(/*try_to_connect=*/false);
+  while (state == GRPC_CHANNEL_CONNECTING &&
+         channel.WaitForStateChange(state, absl::ToChronoTime(deadline))) {
+    state = channel.GetState(/*try_to_connect=*/false);
+  }
 }
 
 void Connection::Resume() {

@@ -64,6 +64,7 @@ class Connection {
   // The channel, made if needed. Null while paused.
   grpc::Channel* Channel() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::shared_ptr<grpc::Channel> SharedChannel();
+  static void SettleConnectAttempt(grpc::Channel& channel);
 
   const std::string target_;
   absl::Mutex mu_;

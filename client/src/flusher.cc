@@ -161,7 +161,7 @@ void Flusher::ConfirmRequested() {
   if (status.ok()) {
     flush_confirmed_ = std::max(flush_confirmed_, target);
     last_error_ = absl::OkStatus();
-  } else {
+  } else if (!absl::IsCancelled(status)) {  // Ours (fork), not the daemon's.
     last_error_ = status;
   }
 }

@@ -18,6 +18,9 @@ namespace progress::client {
 namespace {
 
 struct ForkState {
+  // Held by a ScopedForkBlock, and by a fork from its prepare handler until
+  // its parent or child handler.
+  absl::Mutex gate;
   absl::Mutex mu;
   // gRPC was in use by someone else before our first channel.
   std::atomic<bool> grpc_shared_with_host{false};
@@ -29,7 +32,7 @@ struct ForkState {
 // Dropping the last channel shuts gRPC down, but its channels and sockets
 // are taken apart on gRPC's own threads: wait for that to end. If gRPC is
 // still up after this, someone else in the process holds it.
-constexpr absl::Duration kGrpcShutdownWait = absl::Milliseconds(500);
+constexpr absl::Duration kGrpcShutdownWait = absl::Milliseconds(250);
 
 constexpr char kPollStrategyEnv[] = "GRPC_POLL_STRATEGY";
 
@@ -53,6 +56,7 @@ ForkState& State() {
 // so no client is added or removed while one is being forked.
 void BeforeFork() ABSL_NO_THREAD_SAFETY_ANALYSIS {
   ForkState& state = State();
+  state.gate.Lock();
   state.mu.Lock();
   for (ForkParticipant* participant : state.participants) {
     participant->PrepareFork();
@@ -67,6 +71,7 @@ void AfterForkInParent() ABSL_NO_THREAD_SAFETY_ANALYSIS {
   for (ForkParticipant* participant : state.participants)
     participant->ResumeAfterForkInParent();
   state.mu.Unlock();
+  state.gate.Unlock();
 }
 
 void AfterForkInChild() ABSL_NO_THREAD_SAFETY_ANALYSIS {
@@ -77,16 +82,28 @@ void AfterForkInChild() ABSL_NO_THREAD_SAFETY_ANALYSIS {
   void (*renew)(bool) = state.renew;
   const bool grpc_usable = !state.grpc_live_at_fork;
   state.mu.Unlock();
+  state.gate.Unlock();
   if (renew != nullptr) renew(grpc_usable);
 }
 
-}  // namespace
-
-void RegisterForFork(ForkParticipant* participant) {
+void InstallHandlers() {
   static std::once_flag installed;
   std::call_once(installed, [] {
     pthread_atfork(&BeforeFork, &AfterForkInParent, &AfterForkInChild);
   });
+}
+
+}  // namespace
+
+ScopedForkBlock::ScopedForkBlock() {
+  InstallHandlers();
+  State().gate.Lock();
+}
+
+ScopedForkBlock::~ScopedForkBlock() { State().gate.Unlock(); }
+
+void RegisterForFork(ForkParticipant* participant) {
+  InstallHandlers();
   ForkState& state = State();
   absl::MutexLock lock(&state.mu);
   state.participants.push_back(participant);

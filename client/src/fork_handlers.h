@@ -27,6 +27,17 @@ class ForkParticipant {
 void RegisterForFork(ForkParticipant* participant);
 void UnregisterForFork(ForkParticipant* participant);
 
+// Holds fork() off while it lives: a fork waits in its prepare handler, so a
+// child never inherits something half made. Not reentrant, and the thread
+// holding it must not fork.
+class ScopedForkBlock {
+ public:
+  ScopedForkBlock();
+  ~ScopedForkBlock();
+  ScopedForkBlock(const ScopedForkBlock&) = delete;
+  ScopedForkBlock& operator=(const ScopedForkBlock&) = delete;
+};
+
 // Called before this library makes its first gRPC channel in the process.
 // gRPC 1.51's default polling engine (epoll1) keeps one epoll set for the
 // whole life of the process, which a child would share with its parent even

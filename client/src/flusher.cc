@@ -54,12 +54,7 @@ absl::Status Flusher::Flush(absl::Duration timeout) {
         "the progress client shut down before progressd confirmed the flush");
   }
   if (flush_confirmed_ >= ticket) {
-    if (unreported_refusals_.empty()) return absl::OkStatus();
-    absl::Status refused(
-        refusal_code_, absl::StrCat("progressd refused ",
-                                    absl::StrJoin(unreported_refusals_, "; ")));
-    unreported_refusals_.clear();
-    return refused;
+    return TakeUnreportedRefusals();
   }
   return absl::DeadlineExceededError(absl::StrCat(
       "progressd at ", connection_->target(),
@@ -83,6 +78,15 @@ absl::Status Flusher::Shutdown(absl::Duration timeout) {
     mu_.Await(absl::Condition(&stopped_));
   }
   return shutdown_status_;
+}
+
+absl::Status Flusher::TakeUnreportedRefusals() {
+  if (unreported_refusals_.empty()) return absl::OkStatus();
+  absl::Status refused(refusal_code_,
+                       absl::StrCat("progressd refused ",
+                                    absl::StrJoin(unreported_refusals_, "; ")));
+  unreported_refusals_.clear();
+  return refused;
 }
 
 void Flusher::PrepareFork() {
@@ -223,12 +227,7 @@ void Flusher::FinalFlush() {
     result = absl::Status(status.code(), message);
   }
   absl::MutexLock lock(&mu_);
-  if (result.ok() && !unreported_refusals_.empty()) {
-    result = absl::Status(
-        refusal_code_, absl::StrCat("progressd refused ",
-                                    absl::StrJoin(unreported_refusals_, "; ")));
-    unreported_refusals_.clear();
-  }
+  if (result.ok()) result = TakeUnreportedRefusals();
   if (status.ok()) flush_confirmed_ = flush_requested_;
   shutdown_status_ = result;
   stopped_ = true;

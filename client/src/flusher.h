@@ -70,6 +70,9 @@ class Flusher {
 
   void Run();
   Step AwaitStep();
+  // The refusals no Flush has reported yet, as one status (OK if none); they
+  // count as reported from now on.
+  absl::Status TakeUnreportedRefusals() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   void Park();
   void Tick();

@@ -7,6 +7,7 @@
 #include <signal.h>
 
 #include <fstream>
+#include <iostream>
 #include <memory>
 #include <optional>
 #include <regex>
@@ -71,6 +72,10 @@ TEST(ForkMatrixTest, ForksOfABusyParentCountExactly) {
   const std::string output = worker.output();
   ASSERT_TRUE(std::regex_search(output, match, std::regex("EXPECT (\\d+)")))
       << output;
+  std::smatch cost;
+  if (std::regex_search(output, cost, std::regex("FORK (.*)"))) {
+    std::cerr << cost[1] << " while the client was busy\n";
+  }
   const uint64_t expected = std::stoull(match[1]);
   const std::optional<JobInfo> info = CountsOn(daemon, "busy");
   ASSERT_TRUE(info.has_value());

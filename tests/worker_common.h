@@ -41,4 +41,10 @@ static inline void SleepMillis(long millis) {
   nanosleep(&pause, NULL);
 }
 
+static inline double NowMillis(void) {
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return now.tv_sec * 1e3 + now.tv_nsec / 1e6;
+}
+
 #endif /* PROGRESS_TESTS_WORKER_COMMON_H_ */

@@ -31,9 +31,9 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "http_get.h"
-#include "job_registry.h"
 #include "progress/v1/progress.grpc.pb.h"
-#include "progress_server.h"
+#include "registry/job_registry.h"
+#include "rpc/progress_server.h"
 
 ABSL_FLAG(std::string, server, "",
           "Daemon to load (host:port). Empty: start one in this process on a "

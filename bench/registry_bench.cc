@@ -5,7 +5,7 @@
 #include <memory>
 #include <string>
 
-#include "job_registry.h"
+#include "registry/job_registry.h"
 
 namespace progress {
 namespace {

@@ -16,10 +16,10 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
-#include "job_registry.h"
-#include "metrics_collector.h"
-#include "metrics_endpoint.h"
-#include "progress_server.h"
+#include "metrics/metrics_collector.h"
+#include "metrics/metrics_endpoint.h"
+#include "registry/job_registry.h"
+#include "rpc/progress_server.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
           "host:port for gRPC. Loopback by default; use 0.0.0.0:PORT to accept "

@@ -11,7 +11,7 @@
 #include <thread>
 #include <vector>
 
-#include "job_registry.h"
+#include "registry/job_registry.h"
 #include "test_registry.h"
 
 namespace progress {

@@ -1,4 +1,4 @@
-#include "job_registry.h"
+#include "registry/job_registry.h"
 
 #include <gtest/gtest.h>
 

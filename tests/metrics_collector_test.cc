@@ -1,4 +1,4 @@
-#include "metrics_collector.h"
+#include "metrics/metrics_collector.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

@@ -1,5 +1,5 @@
 // /metrics over HTTP from a real server, scraped while it works.
-#include "metrics_endpoint.h"
+#include "metrics/metrics_endpoint.h"
 
 #include <gmock/gmock.h>
 #include <grpcpp/client_context.h>
@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "http_get.h"
-#include "metrics_collector.h"
+#include "metrics/metrics_collector.h"
 #include "test_server.h"
 
 namespace progress {

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "progress_server.h"
+#include "rpc/progress_server.h"
 #include "test_server.h"
 
 namespace progress {

@@ -1,4 +1,4 @@
-#include "progress_server.h"
+#include "rpc/progress_server.h"
 
 #include <gmock/gmock.h>
 #include <grpcpp/client_context.h>

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "absl/time/time.h"
-#include "job_registry.h"
+#include "registry/job_registry.h"
 
 namespace progress::testing {
 

@@ -14,9 +14,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "job_registry.h"
 #include "progress/v1/progress.grpc.pb.h"
-#include "progress_server.h"
+#include "registry/job_registry.h"
+#include "rpc/progress_server.h"
 
 namespace progress::testing {
 

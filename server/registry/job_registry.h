@@ -1,5 +1,5 @@
-#ifndef PROGRESS_SERVER_JOB_REGISTRY_H_
-#define PROGRESS_SERVER_JOB_REGISTRY_H_
+#ifndef PROGRESS_SERVER_REGISTRY_JOB_REGISTRY_H_
+#define PROGRESS_SERVER_REGISTRY_JOB_REGISTRY_H_
 
 #include <atomic>
 #include <cstddef>
@@ -17,7 +17,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
-#include "job.h"
+#include "registry/job.h"
 
 namespace progress {
 
@@ -164,4 +164,4 @@ class JobRegistry {
 
 }  // namespace progress
 
-#endif  // PROGRESS_SERVER_JOB_REGISTRY_H_
+#endif  // PROGRESS_SERVER_REGISTRY_JOB_REGISTRY_H_

@@ -1,4 +1,4 @@
-#include "rate_window.h"
+#include "registry/rate_window.h"
 
 namespace progress {
 

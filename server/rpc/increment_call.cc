@@ -1,4 +1,4 @@
-#include "increment_call.h"
+#include "rpc/increment_call.h"
 
 #include <spdlog/spdlog.h>
 
@@ -7,7 +7,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/str_format.h"
-#include "grpc_status.h"
+#include "rpc/grpc_status.h"
 
 namespace progress {
 

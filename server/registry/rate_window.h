@@ -1,5 +1,5 @@
-#ifndef PROGRESS_SERVER_RATE_WINDOW_H_
-#define PROGRESS_SERVER_RATE_WINDOW_H_
+#ifndef PROGRESS_SERVER_REGISTRY_RATE_WINDOW_H_
+#define PROGRESS_SERVER_REGISTRY_RATE_WINDOW_H_
 
 #include <cstdint>
 #include <deque>
@@ -41,4 +41,4 @@ class RateWindow {
 
 }  // namespace progress
 
-#endif  // PROGRESS_SERVER_RATE_WINDOW_H_
+#endif  // PROGRESS_SERVER_REGISTRY_RATE_WINDOW_H_

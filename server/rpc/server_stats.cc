@@ -1,4 +1,4 @@
-#include "server_stats.h"
+#include "rpc/server_stats.h"
 
 namespace progress {
 

@@ -1,5 +1,5 @@
-#ifndef PROGRESS_SERVER_SERVER_STATS_H_
-#define PROGRESS_SERVER_SERVER_STATS_H_
+#ifndef PROGRESS_SERVER_RPC_SERVER_STATS_H_
+#define PROGRESS_SERVER_RPC_SERVER_STATS_H_
 
 #include <array>
 #include <atomic>
@@ -56,4 +56,4 @@ class ServerStats {
 
 }  // namespace progress
 
-#endif  // PROGRESS_SERVER_SERVER_STATS_H_
+#endif  // PROGRESS_SERVER_RPC_SERVER_STATS_H_

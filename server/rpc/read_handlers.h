@@ -1,9 +1,9 @@
-#ifndef PROGRESS_SERVER_READ_HANDLERS_H_
-#define PROGRESS_SERVER_READ_HANDLERS_H_
+#ifndef PROGRESS_SERVER_RPC_READ_HANDLERS_H_
+#define PROGRESS_SERVER_RPC_READ_HANDLERS_H_
 
 #include "absl/status/status.h"
-#include "job_registry.h"
 #include "progress/v1/progress.pb.h"
+#include "registry/job_registry.h"
 
 namespace progress {
 
@@ -32,4 +32,4 @@ absl::Status HandleFinishJob(JobRegistry& registry,
 
 }  // namespace progress
 
-#endif  // PROGRESS_SERVER_READ_HANDLERS_H_
+#endif  // PROGRESS_SERVER_RPC_READ_HANDLERS_H_

@@ -1,13 +1,13 @@
-#ifndef PROGRESS_SERVER_CALL_TAG_H_
-#define PROGRESS_SERVER_CALL_TAG_H_
+#ifndef PROGRESS_SERVER_RPC_CALL_TAG_H_
+#define PROGRESS_SERVER_RPC_CALL_TAG_H_
 
 #include <grpcpp/server_context.h>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
-#include "job_registry.h"
 #include "progress/v1/progress.grpc.pb.h"
-#include "server_stats.h"
+#include "registry/job_registry.h"
+#include "rpc/server_stats.h"
 
 namespace progress {
 
@@ -58,4 +58,4 @@ struct QueueContext {
 
 }  // namespace progress
 
-#endif  // PROGRESS_SERVER_CALL_TAG_H_
+#endif  // PROGRESS_SERVER_RPC_CALL_TAG_H_

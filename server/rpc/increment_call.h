@@ -1,5 +1,5 @@
-#ifndef PROGRESS_SERVER_INCREMENT_CALL_H_
-#define PROGRESS_SERVER_INCREMENT_CALL_H_
+#ifndef PROGRESS_SERVER_RPC_INCREMENT_CALL_H_
+#define PROGRESS_SERVER_RPC_INCREMENT_CALL_H_
 
 #include <grpcpp/support/async_stream.h>
 
@@ -12,7 +12,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
-#include "call_tag.h"
+#include "rpc/call_tag.h"
 
 namespace progress {
 
@@ -67,4 +67,4 @@ class IncrementCall final : public CallTag {
 
 }  // namespace progress
 
-#endif  // PROGRESS_SERVER_INCREMENT_CALL_H_
+#endif  // PROGRESS_SERVER_RPC_INCREMENT_CALL_H_

@@ -1,5 +1,5 @@
-#ifndef PROGRESS_SERVER_JOB_H_
-#define PROGRESS_SERVER_JOB_H_
+#ifndef PROGRESS_SERVER_REGISTRY_JOB_H_
+#define PROGRESS_SERVER_REGISTRY_JOB_H_
 
 #include <atomic>
 #include <cstdint>
@@ -14,7 +14,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "rate_window.h"
+#include "registry/rate_window.h"
 
 namespace progress {
 
@@ -142,4 +142,4 @@ class Job {
 
 }  // namespace progress
 
-#endif  // PROGRESS_SERVER_JOB_H_
+#endif  // PROGRESS_SERVER_REGISTRY_JOB_H_

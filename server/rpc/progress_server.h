@@ -1,5 +1,5 @@
-#ifndef PROGRESS_SERVER_PROGRESS_SERVER_H_
-#define PROGRESS_SERVER_PROGRESS_SERVER_H_
+#ifndef PROGRESS_SERVER_RPC_PROGRESS_SERVER_H_
+#define PROGRESS_SERVER_RPC_PROGRESS_SERVER_H_
 
 #include <grpcpp/server.h>
 
@@ -11,9 +11,9 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
-#include "call_tag.h"
-#include "job_registry.h"
-#include "server_stats.h"
+#include "registry/job_registry.h"
+#include "rpc/call_tag.h"
+#include "rpc/server_stats.h"
 
 namespace progress {
 
@@ -81,4 +81,4 @@ class ProgressServer {
 
 }  // namespace progress
 
-#endif  // PROGRESS_SERVER_PROGRESS_SERVER_H_
+#endif  // PROGRESS_SERVER_RPC_PROGRESS_SERVER_H_

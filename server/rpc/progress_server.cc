@@ -1,4 +1,4 @@
-#include "progress_server.h"
+#include "rpc/progress_server.h"
 
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server_builder.h>
@@ -7,9 +7,9 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "increment_call.h"
-#include "read_handlers.h"
-#include "unary_call.h"
+#include "rpc/increment_call.h"
+#include "rpc/read_handlers.h"
+#include "rpc/unary_call.h"
 
 namespace progress {
 namespace {

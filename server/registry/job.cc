@@ -1,4 +1,4 @@
-#include "job.h"
+#include "registry/job.h"
 
 #include <limits>
 #include <utility>

@@ -1,12 +1,12 @@
-#ifndef PROGRESS_SERVER_UNARY_CALL_H_
-#define PROGRESS_SERVER_UNARY_CALL_H_
+#ifndef PROGRESS_SERVER_RPC_UNARY_CALL_H_
+#define PROGRESS_SERVER_RPC_UNARY_CALL_H_
 
 #include <grpcpp/support/async_unary_call.h>
 #include <spdlog/spdlog.h>
 
 #include "absl/status/status.h"
-#include "call_tag.h"
-#include "grpc_status.h"
+#include "rpc/call_tag.h"
+#include "rpc/grpc_status.h"
 
 namespace progress {
 
@@ -77,4 +77,4 @@ class UnaryCall final : public CallTag {
 
 }  // namespace progress
 
-#endif  // PROGRESS_SERVER_UNARY_CALL_H_
+#endif  // PROGRESS_SERVER_RPC_UNARY_CALL_H_

@@ -1,5 +1,5 @@
-#ifndef PROGRESS_SERVER_NAMES_H_
-#define PROGRESS_SERVER_NAMES_H_
+#ifndef PROGRESS_COMMON_NAMES_H_
+#define PROGRESS_COMMON_NAMES_H_
 
 #include <cstddef>
 
@@ -28,4 +28,4 @@ absl::Status ValidateName(absl::string_view what, absl::string_view name,
 
 }  // namespace progress
 
-#endif  // PROGRESS_SERVER_NAMES_H_
+#endif  // PROGRESS_COMMON_NAMES_H_

@@ -1,5 +1,5 @@
-#ifndef PROGRESS_SERVER_GRPC_STATUS_H_
-#define PROGRESS_SERVER_GRPC_STATUS_H_
+#ifndef PROGRESS_SERVER_RPC_GRPC_STATUS_H_
+#define PROGRESS_SERVER_RPC_GRPC_STATUS_H_
 
 #include <grpcpp/support/status.h>
 
@@ -19,4 +19,4 @@ inline grpc::Status ToGrpcStatus(const absl::Status& status) {
 
 }  // namespace progress
 
-#endif  // PROGRESS_SERVER_GRPC_STATUS_H_
+#endif  // PROGRESS_SERVER_RPC_GRPC_STATUS_H_

@@ -1,5 +1,5 @@
-#ifndef PROGRESS_SERVER_METRICS_ENDPOINT_H_
-#define PROGRESS_SERVER_METRICS_ENDPOINT_H_
+#ifndef PROGRESS_SERVER_METRICS_METRICS_ENDPOINT_H_
+#define PROGRESS_SERVER_METRICS_METRICS_ENDPOINT_H_
 
 #include <prometheus/collectable.h>
 #include <prometheus/exposer.h>
@@ -33,4 +33,4 @@ class MetricsEndpoint {
 
 }  // namespace progress
 
-#endif  // PROGRESS_SERVER_METRICS_ENDPOINT_H_
+#endif  // PROGRESS_SERVER_METRICS_METRICS_ENDPOINT_H_

@@ -1,4 +1,4 @@
-#include "read_handlers.h"
+#include "rpc/read_handlers.h"
 
 #include <google/protobuf/timestamp.pb.h>
 

@@ -1,5 +1,5 @@
-#ifndef PROGRESS_SERVER_METRICS_COLLECTOR_H_
-#define PROGRESS_SERVER_METRICS_COLLECTOR_H_
+#ifndef PROGRESS_SERVER_METRICS_METRICS_COLLECTOR_H_
+#define PROGRESS_SERVER_METRICS_METRICS_COLLECTOR_H_
 
 #include <prometheus/collectable.h>
 #include <prometheus/metric_family.h>
@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "absl/time/time.h"
-#include "job_registry.h"
-#include "server_stats.h"
+#include "registry/job_registry.h"
+#include "rpc/server_stats.h"
 
 namespace progress {
 
@@ -46,4 +46,4 @@ class MetricsCollector : public prometheus::Collectable {
 
 }  // namespace progress
 
-#endif  // PROGRESS_SERVER_METRICS_COLLECTOR_H_
+#endif  // PROGRESS_SERVER_METRICS_METRICS_COLLECTOR_H_

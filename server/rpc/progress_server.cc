@@ -1,5 +1,7 @@
 #include "rpc/progress_server.h"
 
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server_builder.h>
 #include <spdlog/spdlog.h>
@@ -17,6 +19,9 @@ namespace {
 // Calls waiting on each queue for the next RPC of each kind, so a burst of new
 // streams does not wait for a thread to re-arm one by one.
 constexpr int kPendingCallsPerQueue = 16;
+
+// The name health checks ask about; "" (the whole server) is SERVING too.
+constexpr char kServiceName[] = "progress.v1.ProgressTracker";
 
 void ArmReadCalls(const QueueContext& queue) {
   using Service = v1::ProgressTracker::AsyncService;
@@ -45,6 +50,11 @@ absl::Status ProgressServer::Start() {
   if (options_.max_message_bytes < 1) {
     return absl::InvalidArgumentError("max_message_bytes must be positive");
   }
+  // Standard tooling must work against the daemon: health probes
+  // (grpc.health.v1, served by gRPC itself) and server reflection. Both are
+  // process-wide switches that take effect for the builder below.
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options_.listen_address,
                            grpc::InsecureServerCredentials(), &port_);
@@ -93,6 +103,7 @@ absl::Status ProgressServer::Start() {
     threads_.emplace_back(&ProgressServer::ServeQueue, this, queue.get());
   }
   sampler_ = std::thread(&ProgressServer::SampleRatesUntilStopped, this);
+  server_->GetHealthCheckService()->SetServingStatus(kServiceName, true);
   running_ = true;
   return absl::OkStatus();
 }

@@ -47,6 +47,11 @@ ABSL_FLAG(absl::Duration, rate_window, absl::Seconds(10),
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(5),
           "On SIGTERM/SIGINT, how long open calls may take to end before they "
           "are cancelled.");
+ABSL_FLAG(absl::Duration, shutdown_delay, absl::ZeroDuration(),
+          "On SIGTERM/SIGINT, first report NOT_SERVING to gRPC health checks "
+          "and keep serving every call for this long, so readiness probes and "
+          "load balancers move away before the listener closes; a second "
+          "signal ends it early. --shutdown_grace follows.");
 ABSL_FLAG(std::string, log_level, "info",
           "Least severe log level shown: trace, debug, info, warn, error, "
           "critical or off.");
@@ -137,9 +142,11 @@ int main(int argc, char** argv) {
                              "32 KiB"));
   }
   if (absl::GetFlag(FLAGS_rate_window) <= absl::ZeroDuration() ||
-      absl::GetFlag(FLAGS_shutdown_grace) < absl::ZeroDuration()) {
+      absl::GetFlag(FLAGS_shutdown_grace) < absl::ZeroDuration() ||
+      absl::GetFlag(FLAGS_shutdown_delay) < absl::ZeroDuration()) {
     return Fail(
-        "--rate_window must be positive, --shutdown_grace not negative");
+        "--rate_window must be positive, --shutdown_grace and "
+        "--shutdown_delay not negative");
   }
 
   progress::RegistryOptions registry_options;
@@ -190,7 +197,8 @@ int main(int argc, char** argv) {
       "progressd listening on {} | metrics {} | write threads {} | read "
       "threads "
       "{} | max jobs {} | max clients/job {} | max job name {} bytes | max "
-      "message {} bytes | rate window {} | shutdown grace {}",
+      "message {} bytes | rate window {} | shutdown delay {} | shutdown grace "
+      "{}",
       BoundAddress(server_options.listen_address, server.port()),
       metrics ? absl::StrCat("http://",
                              BoundAddress(metrics_listen, metrics->port()),
@@ -199,13 +207,29 @@ int main(int argc, char** argv) {
       server_options.write_threads, server_options.read_threads, max_jobs,
       max_clients, max_name, server_options.max_message_bytes,
       absl::FormatDuration(registry_options.rate_window),
+      absl::FormatDuration(absl::GetFlag(FLAGS_shutdown_delay)),
       absl::FormatDuration(absl::GetFlag(FLAGS_shutdown_grace)));
 
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
+  server.ReportNotServing();
+  const absl::Duration delay = absl::GetFlag(FLAGS_shutdown_delay);
+  if (delay > absl::ZeroDuration()) {
+    spdlog::info(
+        "progressd received {}; health is NOT_SERVING, still serving for {} "
+        "(a second signal stops sooner)",
+        strsignal(signal_number), absl::FormatDuration(delay));
+    const timespec timeout = absl::ToTimespec(delay);
+    sigtimedwait(&stop_signals, nullptr, &timeout);
+  }
   const absl::Duration grace = absl::GetFlag(FLAGS_shutdown_grace);
-  spdlog::info("progressd received {}; finishing open calls (grace {})",
-               strsignal(signal_number), absl::FormatDuration(grace));
+  spdlog::info(
+      "progressd {}; closing the listener, finishing open calls "
+      "(grace {})",
+      delay > absl::ZeroDuration()
+          ? std::string("shutdown delay over")
+          : absl::StrCat("received ", strsignal(signal_number)),
+      absl::FormatDuration(grace));
   // civetweb takes up to about two seconds to stop; let it do so while the
   // gRPC side drains, so the whole shutdown stays within the grace.
   std::thread stop_metrics([&metrics] { metrics.reset(); });

@@ -1,7 +1,6 @@
 #include "rpc/progress_server.h"
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
-#include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server_builder.h>
 #include <spdlog/spdlog.h>
@@ -19,9 +18,6 @@ namespace {
 // Calls waiting on each queue for the next RPC of each kind, so a burst of new
 // streams does not wait for a thread to re-arm one by one.
 constexpr int kPendingCallsPerQueue = 16;
-
-// The name health checks ask about; "" (the whole server) is SERVING too.
-constexpr char kServiceName[] = "progress.v1.ProgressTracker";
 
 void ArmReadCalls(const QueueContext& queue) {
   using Service = v1::ProgressTracker::AsyncService;
@@ -51,14 +47,14 @@ absl::Status ProgressServer::Start() {
     return absl::InvalidArgumentError("max_message_bytes must be positive");
   }
   // Standard tooling must work against the daemon: health probes
-  // (grpc.health.v1, served by gRPC itself) and server reflection. Both are
-  // process-wide switches that take effect for the builder below.
-  grpc::EnableDefaultHealthCheckService(true);
+  // (grpc.health.v1) and server reflection, a process-wide switch that takes
+  // effect for the builder below.
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options_.listen_address,
                            grpc::InsecureServerCredentials(), &port_);
   builder.RegisterService(&service_);
+  builder.RegisterService(&health_);
   builder.SetMaxReceiveMessageSize(options_.max_message_bytes);
   // A second daemon on the same port would split the clients between two
   // registries; refuse to share it.
@@ -103,7 +99,6 @@ absl::Status ProgressServer::Start() {
     threads_.emplace_back(&ProgressServer::ServeQueue, this, queue.get());
   }
   sampler_ = std::thread(&ProgressServer::SampleRatesUntilStopped, this);
-  server_->GetHealthCheckService()->SetServingStatus(kServiceName, true);
   running_ = true;
   return absl::OkStatus();
 }
@@ -121,8 +116,14 @@ void ProgressServer::SampleRatesUntilStopped() {
   }
 }
 
+void ProgressServer::ReportNotServing() { health_.ReportNotServing(); }
+
 void ProgressServer::Shutdown(absl::Duration grace) {
   if (!running_) return;
+  health_.ReportNotServing();
+  // Watchers never hang up by themselves; they would hold the shutdown for
+  // the whole grace.
+  health_.EndWatches();
   running_ = false;
   // Open calls may finish until the deadline; then gRPC cancels them, and
   // their pending operations come back not-ok to the still-running threads.

@@ -13,6 +13,7 @@
 #include "absl/time/time.h"
 #include "registry/job_registry.h"
 #include "rpc/call_tag.h"
+#include "rpc/health_service.h"
 #include "rpc/server_stats.h"
 
 namespace progress {
@@ -55,8 +56,14 @@ class ProgressServer {
   // Health counters for /metrics; complete once Start() has returned.
   const ServerStats& stats() const { return stats_; }
 
-  // Stops accepting calls, lets open calls end for up to `grace`, cancels
-  // what remains, and joins every thread.
+  // Tells health checks (grpc.health.v1) NOT_SERVING while every call is
+  // still served, so readiness probes and load balancers move away before
+  // the listener closes. Shutdown() does it too; calling it first opens a
+  // window for them to notice.
+  void ReportNotServing();
+
+  // Reports NOT_SERVING, stops accepting calls, lets open calls end for up
+  // to `grace`, cancels what remains, and joins every thread.
   void Shutdown(absl::Duration grace);
 
  private:
@@ -67,6 +74,8 @@ class ProgressServer {
   JobRegistry* const registry_;
 
   v1::ProgressTracker::AsyncService service_;
+  // Declared before server_, so it outlives the server that calls it.
+  HealthService health_;
   std::unique_ptr<grpc::Server> server_;
   std::vector<std::unique_ptr<grpc::ServerCompletionQueue>> write_queues_;
   std::vector<std::unique_ptr<grpc::ServerCompletionQueue>> read_queues_;

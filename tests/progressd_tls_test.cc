@@ -58,7 +58,11 @@ TEST(ProgressdTlsTest, KeyWithoutCertificateExitsTwoNamingTheFlags) {
   const CommandResult run = RunProgressd("--tls_key=" + Cert("server.key"));
   EXPECT_EQ(run.exit_code, 2) << run.output;
   EXPECT_THAT(run.output,
-              HasSubstr("--tls_key needs --tls_cert and --tls_key together"));
+              HasSubstr("--tls_key needs --tls_cert: give both or neither"));
+  const CommandResult cert_only =
+      RunProgressd("--tls_cert=" + Cert("server.pem"));
+  EXPECT_EQ(cert_only.exit_code, 2) << cert_only.output;
+  EXPECT_THAT(cert_only.output, HasSubstr("--tls_cert needs --tls_key"));
 }
 
 TEST(ProgressdTlsTest, ClientCaWithoutCertificateExitsTwo) {

@@ -16,9 +16,9 @@ namespace progress {
 absl::StatusOr<ServerTlsPem> ReadServerTls(const ServerTlsFiles& files) {
   if (files.cert_file.empty() != files.key_file.empty()) {
     return absl::InvalidArgumentError(
-        absl::StrCat(files.cert_file.empty() ? "--tls_key" : "--tls_cert",
-                     " needs --tls_cert and --tls_key together: give both "
-                     "or neither"));
+        files.cert_file.empty()
+            ? "--tls_key needs --tls_cert: give both or neither"
+            : "--tls_cert needs --tls_key: give both or neither");
   }
   if (!files.client_ca_file.empty() && files.cert_file.empty()) {
     return absl::InvalidArgumentError(

@@ -10,16 +10,12 @@
 // daemon's final count equals what the flood sent.
 #include <grpcpp/client_context.h>
 #include <grpcpp/create_channel.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <cstdio>
-#include <fstream>
-#include <iterator>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -30,6 +26,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "channel_security.h"
+#include "flood_stats.h"
 #include "http_get.h"
 #include "progress/v1/progress.grpc.pb.h"
 #include "registry/job_registry.h"
@@ -50,30 +48,29 @@ ABSL_FLAG(absl::Duration, scrape_interval, absl::Seconds(1),
           "Time between scrapes in the second flood.");
 ABSL_FLAG(int, daemon_pid, 0,
           "The daemon's pid: reports its CPU time per Increment message.");
+ABSL_FLAG(
+    bool, tls, false,
+    "Connect to --server with TLS (gRPC's default roots unless --tls_ca). "
+    "false: $PROGRESS_TRACKER_TLS decides.");
+ABSL_FLAG(std::string, tls_ca, "",
+          "PEM CA of the daemon's certificate; turns TLS on. Empty: "
+          "$PROGRESS_TRACKER_TLS_CA.");
+ABSL_FLAG(std::string, tls_cert, "",
+          "PEM client certificate (mTLS); turns TLS on. Empty: "
+          "$PROGRESS_TRACKER_TLS_CERT.");
+ABSL_FLAG(std::string, tls_key, "",
+          "PEM key of --tls_cert. Empty: $PROGRESS_TRACKER_TLS_KEY.");
+ABSL_FLAG(std::string, tls_server_name, "",
+          "Name in the daemon's certificate, if not --server's host. Empty: "
+          "$PROGRESS_TRACKER_TLS_SERVER_NAME.");
 
 namespace {
 
+using progress::bench::CpuSeconds;
+using progress::bench::Percentiles;
+using progress::bench::Summarize;
+using progress::internal::ChannelSecurity;
 using progress::v1::ProgressTracker;
-
-struct Percentiles {
-  absl::Duration p50, p99, max;
-  size_t samples = 0;
-};
-
-Percentiles Summarize(std::vector<absl::Duration> latencies) {
-  Percentiles result;
-  result.samples = latencies.size();
-  if (latencies.empty()) return result;
-  std::sort(latencies.begin(), latencies.end());
-  auto at = [&](double q) {
-    return latencies[std::min(latencies.size() - 1,
-                              static_cast<size_t>(q * latencies.size()))];
-  };
-  result.p50 = at(0.50);
-  result.p99 = at(0.99);
-  result.max = latencies.back();
-  return result;
-}
 
 // One GetCounts round trip; NOT_FOUND counts as a completed read too.
 absl::Duration TimedGetCounts(ProgressTracker::Stub& stub,
@@ -94,9 +91,27 @@ absl::Duration TimedGetCounts(ProgressTracker::Stub& stub,
   return took;
 }
 
-std::unique_ptr<ProgressTracker::Stub> NewStub(const std::string& address) {
-  return ProgressTracker::NewStub(
-      grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+// A stub on a channel of its own, so streams spread over connections.
+std::unique_ptr<ProgressTracker::Stub> NewStub(
+    const std::string& address, const ChannelSecurity& security) {
+  grpc::ChannelArguments args;
+  progress::internal::AddSecurityArguments(security, &args);
+  return ProgressTracker::NewStub(grpc::CreateCustomChannel(
+      address, progress::internal::Credentials(security), args));
+}
+
+// TLS for the client channels, from the flags and then the environment.
+absl::StatusOr<ChannelSecurity> SecurityFromFlags() {
+  progress::internal::TlsSettings tls;
+  tls.tls = absl::GetFlag(FLAGS_tls);
+  tls.ca_file = absl::GetFlag(FLAGS_tls_ca);
+  tls.cert_file = absl::GetFlag(FLAGS_tls_cert);
+  tls.key_file = absl::GetFlag(FLAGS_tls_key);
+  tls.server_name = absl::GetFlag(FLAGS_tls_server_name);
+  absl::StatusOr<progress::internal::TlsSettings> settings =
+      progress::internal::WithEnvironment(tls);
+  if (!settings.ok()) return settings.status();
+  return progress::internal::LoadChannelSecurity(*settings);
 }
 
 void Print(const char* label, const Percentiles& p) {
@@ -104,23 +119,6 @@ void Print(const char* label, const Percentiles& p) {
               label, absl::ToDoubleMicroseconds(p.p50),
               absl::ToDoubleMicroseconds(p.p99),
               absl::ToDoubleMicroseconds(p.max), p.samples);
-}
-
-// The CPU seconds (user + system) process `pid` has used so far.
-double CpuSeconds(int pid) {
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string content((std::istreambuf_iterator<char>(stat)),
-                      std::istreambuf_iterator<char>());
-  // Fields after the command name, which is in parentheses and may hold
-  // spaces: state is field 3, utime 14, stime 15.
-  std::istringstream fields(content.substr(content.rfind(')') + 2));
-  std::string field;
-  unsigned long long utime = 0, stime = 0;
-  for (int index = 3; index <= 15 && fields >> field; ++index) {
-    if (index == 14) utime = std::stoull(field);
-    if (index == 15) stime = std::stoull(field);
-  }
-  return static_cast<double>(utime + stime) / sysconf(_SC_CLK_TCK);
 }
 
 struct FloodResult {
@@ -140,9 +138,10 @@ struct FloodResult {
 
 // Floods the daemon with Increment streams for --duration while timing
 // GetCounts, and, given a metrics port, scraping /metrics on the interval.
-FloodResult Flood(const std::string& address, int stream_count,
-                  const std::string& job, ProgressTracker::Stub& reader,
-                  int metrics_port, int daemon_pid) {
+FloodResult Flood(const std::string& address, const ChannelSecurity& security,
+                  int stream_count, const std::string& job,
+                  ProgressTracker::Stub& reader, int metrics_port,
+                  int daemon_pid) {
   FloodResult result;
   uint64_t before = 0;
   TimedGetCounts(reader, job, &before);
@@ -154,7 +153,7 @@ FloodResult Flood(const std::string& address, int stream_count,
   std::vector<std::thread> threads;
   for (int s = 0; s < stream_count; ++s) {
     threads.emplace_back([&, s] {
-      auto stub = NewStub(address);
+      auto stub = NewStub(address, security);
       grpc::ClientContext context;
       progress::v1::IncrementResponse response;
       auto writer = stub->Increment(&context, &response);
@@ -226,9 +225,20 @@ int main(int argc, char** argv) {
   const std::string job = absl::GetFlag(FLAGS_job);
   const int stream_count = absl::GetFlag(FLAGS_streams);
 
+  const absl::StatusOr<ChannelSecurity> security = SecurityFromFlags();
+  if (!security.ok()) {
+    std::fprintf(stderr, "%s\n", security.status().ToString().c_str());
+    return 2;
+  }
   std::unique_ptr<progress::JobRegistry> registry;
   std::unique_ptr<progress::ProgressServer> server;
   std::string address = absl::GetFlag(FLAGS_server);
+  if (address.empty() && security->tls) {
+    std::fprintf(stderr,
+                 "TLS needs --server: the in-process daemon is "
+                 "plaintext\n");
+    return 2;
+  }
   if (address.empty()) {
     registry = std::make_unique<progress::JobRegistry>();
     progress::ServerOptions options;
@@ -241,11 +251,12 @@ int main(int argc, char** argv) {
     }
     address = absl::StrCat("127.0.0.1:", server->port());
   }
-  std::printf("daemon %s%s | %d streams | %s flood\n", address.c_str(),
-              server ? " (in-process)" : "", stream_count,
+  std::printf("daemon %s%s (%s) | %d streams | %s flood\n", address.c_str(),
+              server ? " (in-process)" : "", security->description.c_str(),
+              stream_count,
               absl::FormatDuration(absl::GetFlag(FLAGS_duration)).c_str());
 
-  auto reader = NewStub(address);
+  auto reader = NewStub(address, *security);
   TimedGetCounts(*reader, job, nullptr);  // Connects the channel.
   std::vector<absl::Duration> idle;
   for (int i = 0; i < absl::GetFlag(FLAGS_idle_reads); ++i) {
@@ -253,8 +264,9 @@ int main(int argc, char** argv) {
   }
 
   const int daemon_pid = absl::GetFlag(FLAGS_daemon_pid);
-  const FloodResult plain = Flood(address, stream_count, job, *reader,
-                                  /*metrics_port=*/0, daemon_pid);
+  const FloodResult plain =
+      Flood(address, *security, stream_count, job, *reader,
+            /*metrics_port=*/0, daemon_pid);
   Print("GetCounts, no flood:", Summarize(idle));
   Report("flood", plain, daemon_pid != 0);
   bool exact = plain.exact;
@@ -262,8 +274,8 @@ int main(int argc, char** argv) {
   const std::string metrics = absl::GetFlag(FLAGS_metrics);
   if (!metrics.empty()) {
     const int metrics_port = std::stoi(metrics.substr(metrics.rfind(':') + 1));
-    const FloodResult scraped =
-        Flood(address, stream_count, job, *reader, metrics_port, daemon_pid);
+    const FloodResult scraped = Flood(address, *security, stream_count, job,
+                                      *reader, metrics_port, daemon_pid);
     Report("flood + scrapes", scraped, daemon_pid != 0);
     exact = exact && scraped.exact;
     std::printf(

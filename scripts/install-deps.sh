@@ -10,7 +10,7 @@ packages=(
   libabsl-dev libspdlog-dev prometheus-cpp-dev
   libcurl4-openssl-dev libcivetweb-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  python3 curl procps
+  python3 curl procps openssl libssl-dev
 )
 if [[ "${1:-}" == "--with-test-tools" ]]; then
   packages+=(prometheus)

@@ -16,14 +16,25 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "metrics/civetweb_tls.h"
 #include "metrics/metrics_collector.h"
 #include "metrics/metrics_endpoint.h"
 #include "registry/job_registry.h"
 #include "rpc/progress_server.h"
+#include "rpc/server_tls.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
           "host:port for gRPC. Loopback by default; use 0.0.0.0:PORT to accept "
           "other hosts. Port 0 picks a free port (see --port_file).");
+ABSL_FLAG(std::string, tls_cert, "",
+          "PEM certificate (chain) of this daemon. With --tls_key, gRPC "
+          "clients must connect with TLS. Empty: plaintext.");
+ABSL_FLAG(std::string, tls_key, "",
+          "PEM private key of --tls_cert; give both or neither.");
+ABSL_FLAG(std::string, tls_client_ca, "",
+          "PEM CA certificate(s). With --tls_cert and --tls_key, every client "
+          "must present a certificate signed by one of them (mTLS); others "
+          "are refused at the handshake.");
 ABSL_FLAG(int, write_threads, 2,
           "Threads serving Increment streams, each with its own completion "
           "queue.");
@@ -149,6 +160,18 @@ int main(int argc, char** argv) {
         "--shutdown_delay not negative");
   }
 
+  progress::ServerTlsFiles tls_files;
+  tls_files.cert_file = absl::GetFlag(FLAGS_tls_cert);
+  tls_files.key_file = absl::GetFlag(FLAGS_tls_key);
+  tls_files.client_ca_file = absl::GetFlag(FLAGS_tls_client_ca);
+  absl::StatusOr<progress::ServerTlsPem> tls =
+      progress::ReadServerTls(tls_files);
+  if (!tls.ok()) return Fail(std::string(tls.status().message()));
+  const bool tls_on = !tls->cert_chain.empty();
+  const char* const security = !tls_on                  ? "plaintext"
+                               : tls->client_ca.empty() ? "TLS"
+                                                        : "mTLS";
+
   progress::RegistryOptions registry_options;
   registry_options.limits.max_jobs = static_cast<size_t>(max_jobs);
   registry_options.limits.max_clients_per_job =
@@ -162,6 +185,7 @@ int main(int argc, char** argv) {
   server_options.write_threads = absl::GetFlag(FLAGS_write_threads);
   server_options.read_threads = absl::GetFlag(FLAGS_read_threads);
   server_options.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
+  if (tls_on) server_options.credentials = progress::ServerTlsCredentials(*tls);
   progress::ProgressServer server(server_options, &registry);
   if (absl::Status started = server.Start(); !started.ok()) {
     return Fail(absl::StrCat("progressd cannot start: ", started.ToString()));
@@ -173,9 +197,23 @@ int main(int argc, char** argv) {
     progress::MetricsOptions metrics_options;
     metrics_options.finished_job_ttl = absl::GetFlag(FLAGS_finished_job_ttl);
     metrics_options.version = PROGRESS_VERSION;
+    progress::MetricsTls metrics_tls;
+    if (tls_on) {
+      // /metrics is read-only and often scraped on loopback: without HTTPS
+      // it still serves, and says so.
+      if (absl::Status https = progress::PrepareCivetwebTls(); https.ok()) {
+        metrics_tls = {tls_files.cert_file, tls_files.key_file,
+                       tls_files.client_ca_file};
+      } else {
+        spdlog::warn("/metrics stays plain HTTP: cannot serve HTTPS ({})",
+                     std::string(https.message()));
+      }
+    }
     auto endpoint = progress::MetricsEndpoint::Start(
-        metrics_listen, std::make_shared<progress::MetricsCollector>(
-                            &registry, &server.stats(), metrics_options));
+        metrics_listen,
+        std::make_shared<progress::MetricsCollector>(&registry, &server.stats(),
+                                                     metrics_options),
+        metrics_tls);
     if (!endpoint.ok()) {
       server.Shutdown(absl::ZeroDuration());
       return Fail(absl::StrCat("progressd cannot start: ",
@@ -193,14 +231,21 @@ int main(int argc, char** argv) {
     return Fail("cannot write --port_file or --metrics_port_file");
   }
 
+  const std::string bound =
+      BoundAddress(server_options.listen_address, server.port());
+  if (!tls_on && !progress::IsLoopbackAddress(bound)) {
+    spdlog::warn(
+        "listening on {} without TLS: any host that can reach it can report "
+        "and read counts; see --tls_cert",
+        bound);
+  }
   spdlog::info(
-      "progressd listening on {} | metrics {} | write threads {} | read "
-      "threads "
-      "{} | max jobs {} | max clients/job {} | max job name {} bytes | max "
-      "message {} bytes | rate window {} | shutdown delay {} | shutdown grace "
-      "{}",
-      BoundAddress(server_options.listen_address, server.port()),
-      metrics ? absl::StrCat("http://",
+      "progressd listening on {} ({}) | metrics {} | write threads {} | read "
+      "threads {} | max jobs {} | max clients/job {} | max job name {} bytes "
+      "| max message {} bytes | rate window {} | shutdown delay {} | shutdown "
+      "grace {}",
+      bound, security,
+      metrics ? absl::StrCat(metrics->scheme(), "://",
                              BoundAddress(metrics_listen, metrics->port()),
                              "/metrics")
               : std::string("off"),

@@ -205,20 +205,32 @@ class Daemon {
  public:
   explicit Daemon(std::vector<std::string> extra_flags = {}, int port = 0)
       : port_file_(absl::StrCat(::testing::TempDir(), "/progressd-port-",
-                                getpid(), "-", next_id_++)) {
+                                getpid(), "-", next_id_++)),
+        metrics_port_file_(port_file_ + "-metrics") {
     std::remove(port_file_.c_str());
+    std::remove(metrics_port_file_.c_str());
     std::vector<std::string> args = {
         PROGRESSD_PATH, absl::StrCat("--listen=127.0.0.1:", port),
-        "--port_file=" + port_file_, "--metrics_listen=127.0.0.1:0"};
+        "--port_file=" + port_file_, "--metrics_listen=127.0.0.1:0",
+        "--metrics_port_file=" + metrics_port_file_};
     args.insert(args.end(), extra_flags.begin(), extra_flags.end());
     process_.emplace(std::move(args));
     port_ = WaitForPort();
     EXPECT_GT(port_, 0) << "progressd did not start: " << process_->output();
   }
 
-  ~Daemon() { std::remove(port_file_.c_str()); }
+  ~Daemon() {
+    std::remove(port_file_.c_str());
+    std::remove(metrics_port_file_.c_str());
+  }
 
   int port() const { return port_; }
+  // The /metrics port; written before the gRPC port, so known by now.
+  int metrics_port() const {
+    int port = 0;
+    std::ifstream(metrics_port_file_) >> port;
+    return port;
+  }
   std::string address() const { return absl::StrCat("127.0.0.1:", port_); }
   ChildProcess& process() { return *process_; }
 
@@ -236,6 +248,7 @@ class Daemon {
 
   static inline int next_id_ = 0;
   std::string port_file_;
+  std::string metrics_port_file_;
   std::optional<ChildProcess> process_;
   int port_ = 0;
 };

@@ -30,7 +30,7 @@ TEST(ProgressdTest, HelpDocumentsEveryFlagWithItsDefault) {
         "--max_clients_per_job", "--max_job_name_bytes", "--shutdown_grace",
         "--log_level", "--max_message_bytes", "--rate_window", "--port_file",
         "--metrics_listen", "--metrics_port_file", "--finished_job_ttl",
-        "--shutdown_delay"}) {
+        "--shutdown_delay", "--tls_cert", "--tls_key", "--tls_client_ca"}) {
     EXPECT_THAT(run.output, HasSubstr(flag)) << flag;
   }
   EXPECT_THAT(run.output, HasSubstr("default: \"127.0.0.1:50051\""));
@@ -46,7 +46,7 @@ TEST(ProgressdTest, HelpDocumentsEveryFlagWithItsDefault) {
        at = run.output.find("default:", at + 1)) {
     ++defaults;
   }
-  EXPECT_EQ(flags, 15u);
+  EXPECT_EQ(flags, 18u);
   EXPECT_EQ(defaults, flags);
 }
 

@@ -15,6 +15,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "channel_security.h"
 
 namespace progress::internal {
 
@@ -23,12 +24,13 @@ inline absl::Status FromGrpcStatus(const grpc::Status& status) {
                       status.error_message());
 }
 
-// An insecure channel to `target` whose reconnect backoff starts at 100 ms
-// and stays under `max_reconnect_backoff`: gRPC's own default grows to two
-// minutes, far too slow to notice a daemon that came back.
+// A channel to `target`, secured as `security` says (plaintext by default),
+// whose reconnect backoff starts at 100 ms and stays under
+// `max_reconnect_backoff`: gRPC's own default grows to two minutes, far too
+// slow to notice a daemon that came back.
 inline std::shared_ptr<grpc::Channel> DaemonChannel(
     const std::string& target, absl::Duration max_reconnect_backoff,
-    grpc::ChannelArguments args = {}) {
+    const ChannelSecurity& security = {}, grpc::ChannelArguments args = {}) {
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
   // Despite its name, gRPC uses this as the least time one connection
   // attempt may take before it is abandoned: too short, and an attempt that
@@ -37,8 +39,8 @@ inline std::shared_ptr<grpc::Channel> DaemonChannel(
   args.SetInt(
       GRPC_ARG_MAX_RECONNECT_BACKOFF_MS,
       static_cast<int>(absl::ToInt64Milliseconds(max_reconnect_backoff)));
-  return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(),
-                                   args);
+  AddSecurityArguments(security, &args);
+  return grpc::CreateCustomChannel(target, Credentials(security), args);
 }
 
 }  // namespace progress::internal

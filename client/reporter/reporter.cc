@@ -67,8 +67,8 @@ absl::Status ValidateOptions(const ReporterOptions& options) {
 Reporter::Reporter(ReporterOptions options, ReporterOutput output)
     : options_(std::move(options)), out_(std::move(output)) {
   // Find a restarted daemon within about a poll or two.
-  stub_ = v1::ProgressTracker::NewStub(
-      internal::DaemonChannel(options_.server, absl::Seconds(1)));
+  stub_ = v1::ProgressTracker::NewStub(internal::DaemonChannel(
+      options_.server, absl::Seconds(1), options_.security));
 }
 
 absl::StatusOr<std::vector<v1::Job>> Reporter::Poll(absl::Time deadline) {
@@ -84,7 +84,10 @@ absl::StatusOr<std::vector<v1::Job>> Reporter::Poll(absl::Time deadline) {
       v1::ListJobsResponse response;
       absl::Status status =
           FromCall(stub_->ListJobs(&context, request, &response), "ListJobs");
-      if (!status.ok()) return status;
+      if (!status.ok()) {
+        return internal::WithTlsContext(status, options_.server,
+                                        options_.security);
+      }
       for (v1::Job& job : *response.mutable_jobs()) {
         jobs.push_back(std::move(job));
       }
@@ -105,7 +108,10 @@ absl::StatusOr<std::vector<v1::Job>> Reporter::Poll(absl::Time deadline) {
       waiting_for_.push_back(name);
       continue;
     }
-    if (!status.ok()) return status;
+    if (!status.ok()) {
+      return internal::WithTlsContext(status, options_.server,
+                                      options_.security);
+    }
     jobs.push_back(std::move(*response.mutable_job()));
   }
   return jobs;

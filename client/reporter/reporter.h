@@ -12,6 +12,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "channel_security.h"
 #include "progress/v1/progress.grpc.pb.h"
 #include "progress_format.h"
 
@@ -34,6 +35,8 @@ enum class Format { kLog, kJson };
 
 struct ReporterOptions {
   std::string server = "127.0.0.1:50051";
+  // TLS to the daemon, files read; plaintext by default.
+  internal::ChannelSecurity security;
   // Jobs to follow; empty means every job the daemon has.
   std::vector<std::string> jobs;
   absl::Duration interval = absl::Milliseconds(500);

@@ -81,6 +81,18 @@ void Fill(const progress::v1::Job& job, progress_job_info* info) {
   info->done = job.done() ? 1 : 0;
 }
 
+// NULL strings stay empty, so the environment fills them in.
+void CopyTlsOptions(const progress_client_options& options,
+                    progress::internal::TlsSettings* tls) {
+  tls->tls = options.tls != 0;
+  for (auto [from, to] : {std::pair{options.tls_ca_file, &tls->ca_file},
+                          {options.tls_cert_file, &tls->cert_file},
+                          {options.tls_key_file, &tls->key_file},
+                          {options.tls_server_name, &tls->server_name}}) {
+    if (from != nullptr) *to = from;
+  }
+}
+
 // In a forked child: the default client gets a fresh id and a flusher of its
 // own, over the same job handles. The inherited core is left as it is: its
 // thread exists only in the parent.
@@ -116,6 +128,7 @@ int progress_client_create(const progress_client_options* options,
       }
       core_options.flush_interval = Millis(options->flush_interval_ms);
       core_options.shutdown_timeout = Millis(options->shutdown_timeout_ms);
+      CopyTlsOptions(*options, &core_options.tls);
     }
     auto core = ClientCore::Create(std::move(core_options));
     if (!core.ok()) return Report(core.status());
@@ -147,11 +160,8 @@ progress_client* progress_default_client(void) {
           default_client.load(std::memory_order_acquire)) {
     return client;
   }
-  auto core = ClientCore::Create(progress::client::CoreOptions{});
-  // Only a malformed client id can fail, and the default one is random.
-  if (!core.ok()) std::abort();
   progress::client::SetChildRenewal(&RenewDefaultClientInChild);
-  auto* created = new progress_client{std::move(*core)};
+  auto* created = new progress_client{ClientCore::CreateDefault()};
   // Flush at normal exit. The object is never freed: other exit-time code
   // may still add to it, and adds must stay safe.
   std::atexit([] {

@@ -51,7 +51,7 @@ absl::StatusOr<v1::Job> CallForJob(
   if (absl::IsCancelled(status)) {
     return absl::UnavailableError("call interrupted by fork(); try again");
   }
-  if (!status.ok()) return status;
+  if (!status.ok()) return connection.Explain(std::move(status));
   return response.job();
 }
 
@@ -64,54 +64,100 @@ std::string RandomClientId() {
   return absl::StrFormat("%016x", generator());
 }
 
-absl::StatusOr<std::unique_ptr<ClientCore>> ClientCore::Create(
-    CoreOptions options) {
+namespace {
+
+// `options` with every default filled in.
+CoreOptions WithDefaults(CoreOptions options) {
   if (options.target.empty()) {
     const char* from_env = std::getenv(kTargetEnv);
     options.target =
         from_env != nullptr && *from_env != '\0' ? from_env : kDefaultTarget;
   }
   if (options.client_id.empty()) options.client_id = RandomClientId();
-  if (absl::Status valid =
-          ValidateName("client id", options.client_id, kMaxClientIdBytes);
-      !valid.ok()) {
-    return valid;
-  }
   if (options.flush_interval <= absl::ZeroDuration()) {
     options.flush_interval = absl::Milliseconds(100);
   }
   if (options.shutdown_timeout <= absl::ZeroDuration()) {
     options.shutdown_timeout = absl::Seconds(2);
   }
+  return options;
+}
+
+absl::StatusOr<internal::ChannelSecurity> LoadSecurity(
+    const internal::TlsSettings& given) {
+  absl::StatusOr<internal::TlsSettings> settings =
+      internal::WithEnvironment(given);
+  if (!settings.ok()) return settings.status();
+  return internal::LoadChannelSecurity(*settings);
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<ClientCore>> ClientCore::Create(
+    CoreOptions options) {
+  options = WithDefaults(std::move(options));
+  if (absl::Status valid =
+          ValidateName("client id", options.client_id, kMaxClientIdBytes);
+      !valid.ok()) {
+    return valid;
+  }
+  absl::StatusOr<internal::ChannelSecurity> security =
+      LoadSecurity(options.tls);
+  if (!security.ok()) return security.status();
   return std::unique_ptr<ClientCore>(
-      new ClientCore(std::move(options), absl::OkStatus()));
+      new ClientCore(std::move(options), *std::move(security), absl::OkStatus(),
+                     absl::OkStatus()));
+}
+
+std::unique_ptr<ClientCore> ClientCore::CreateDefault() {
+  CoreOptions options = WithDefaults(CoreOptions{});
+  absl::StatusOr<internal::ChannelSecurity> security =
+      LoadSecurity(options.tls);
+  if (security.ok()) {
+    return std::unique_ptr<ClientCore>(
+        new ClientCore(std::move(options), *std::move(security),
+                       absl::OkStatus(), absl::OkStatus()));
+  }
+  // The host cannot be told at creation (progress_default_client() returns
+  // a client, not a status), so it is told on stderr now and by every call.
+  absl::Status setup_error = absl::FailedPreconditionError(
+      absl::StrCat("the default progress client cannot reach progressd at ",
+                   options.target, ": ", security.status().message(),
+                   " (check the PROGRESS_TRACKER_TLS* environment variables)"));
+  Log().error("{}", std::string(setup_error.message()));
+  return std::unique_ptr<ClientCore>(
+      new ClientCore(std::move(options), internal::ChannelSecurity{},
+                     std::move(setup_error), absl::OkStatus()));
 }
 
 std::unique_ptr<ClientCore> ClientCore::RenewAfterFork(ClientCore& inherited,
                                                        bool grpc_usable) {
   CoreOptions options = inherited.options_;
   options.client_id = RandomClientId();
-  absl::Status unusable;
-  if (!grpc_usable) {
-    unusable = absl::FailedPreconditionError(
+  absl::Status fork_error;
+  if (!grpc_usable && inherited.setup_error_.ok()) {
+    fork_error = absl::FailedPreconditionError(
         "gRPC in this process was set up by other code before this library, "
         "or was still in use by it at fork(), so this child cannot reach "
         "progressd safely; spawn worker processes with exec, or fork them "
         "before other code uses gRPC");
     Log().warn("progress client {} (child {}): {}", options.client_id, getpid(),
-               std::string(unusable.message()));
+               std::string(fork_error.message()));
   }
   std::unique_ptr<ClientCore> renewed(
-      new ClientCore(std::move(options), std::move(unusable)));
+      new ClientCore(std::move(options), inherited.connection_.security(),
+                     inherited.setup_error_, std::move(fork_error)));
   renewed->jobs_.AdoptZeroed(inherited.jobs_);
   return renewed;
 }
 
-ClientCore::ClientCore(CoreOptions options, absl::Status unusable)
+ClientCore::ClientCore(CoreOptions options, internal::ChannelSecurity security,
+                       absl::Status setup_error, absl::Status fork_error)
     : options_(std::move(options)),
       creator_pid_(getpid()),
-      unusable_(std::move(unusable)),
-      connection_(options_.target),
+      setup_error_(std::move(setup_error)),
+      unusable_(!setup_error_.ok() ? setup_error_ : std::move(fork_error)),
+      connection_(options_.target, std::move(security)),
       flusher_(ToFlusherOptions(options_), &jobs_, &connection_) {
   if (!unusable_.ok()) return;  // Never sends: no thread, no fork handling.
   RegisterForFork(this);
@@ -151,6 +197,8 @@ absl::Status ClientCore::Shutdown(absl::Duration timeout) {
     if (absl::Status usable = Usable(); !usable.ok()) return usable;
     return flusher_.Shutdown(timeout);
   }
+  // Its setup error was logged when it was made, and it never had a job.
+  if (!setup_error_.ok()) return unusable_;
   // A core that never could send: say once what it counted in vain.
   absl::call_once(unusable_reported_, [this] {
     Log().error("progress client {}: {}; {}", options_.client_id,

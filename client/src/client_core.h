@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "channel_security.h"
 #include "connection.h"
 #include "flusher.h"
 #include "fork_handlers.h"
@@ -27,6 +28,8 @@ struct CoreOptions {
   std::string client_id;
   absl::Duration flush_interval = absl::Milliseconds(100);
   absl::Duration shutdown_timeout = absl::Seconds(2);
+  // Unset fields: the PROGRESS_TRACKER_TLS* environment variables.
+  internal::TlsSettings tls;
 };
 
 // The engine behind the C API: job counters, the connection to progressd,
@@ -43,9 +46,14 @@ struct CoreOptions {
 // over the same job counters.
 class ClientCore final : public ForkParticipant {
  public:
-  // INVALID_ARGUMENT for a malformed client id.
+  // INVALID_ARGUMENT for a malformed client id, or TLS settings that cannot
+  // be used (a file that cannot be read, a certificate without its key).
   static absl::StatusOr<std::unique_ptr<ClientCore>> Create(
       CoreOptions options);
+  // The process-wide default client's core, from the environment alone.
+  // Never fails: TLS settings it cannot use are logged once, and then every
+  // call on it fails with FAILED_PRECONDITION and that message.
+  static std::unique_ptr<ClientCore> CreateDefault();
   // In a forked child: a new core with a fresh id and the options of
   // `inherited`, taking over its job counters with their counts zeroed.
   // `grpc_usable` is false when gRPC stayed live in the parent through the
@@ -84,7 +92,10 @@ class ClientCore final : public ForkParticipant {
   void MarkInheritedInChild() override;
 
  private:
-  ClientCore(CoreOptions options, absl::Status unusable);
+  // `setup_error`: why the options cannot be used (kept by a renewed core);
+  // `fork_error`: why this forked child cannot reach the daemon.
+  ClientCore(CoreOptions options, internal::ChannelSecurity security,
+             absl::Status setup_error, absl::Status fork_error);
   // FAILED_PRECONDITION in a child for a core made before fork(), or for one
   // that cannot reach the daemon from there.
   absl::Status Usable() const;
@@ -92,6 +103,7 @@ class ClientCore final : public ForkParticipant {
   const CoreOptions options_;
   const pid_t creator_pid_;
   bool inherited_ = false;
+  const absl::Status setup_error_;
   // Why this core cannot talk to the daemon at all; OK normally.
   const absl::Status unusable_;
   absl::once_flag unusable_reported_;

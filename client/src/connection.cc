@@ -4,6 +4,7 @@
 
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "daemon_channel.h"
 #include "fork_handlers.h"
@@ -13,12 +14,48 @@ namespace {
 
 // A restarted daemon is found within about this, plus gRPC's 20% jitter.
 constexpr absl::Duration kMaxReconnectBackoff = absl::Seconds(1);
+// How long ConnectError() may wait for an attempt under way to end.
+// Short: callers wait on it, and a failed channel answers at once.
+constexpr absl::Duration kConnectErrorWait = absl::Milliseconds(200);
 // How long fork() may wait for a connection attempt in flight to end.
 constexpr absl::Duration kSettleConnectWait = absl::Milliseconds(250);
 
 }  // namespace
 
-Connection::Connection(std::string target) : target_(std::move(target)) {}
+Connection::Connection(std::string target, internal::ChannelSecurity security)
+    : target_(std::move(target)), security_(std::move(security)) {}
+
+absl::Status Connection::Explain(absl::Status status) {
+  if (absl::IsDeadlineExceeded(status) && Failing()) {
+    const absl::Status why = ConnectError();
+    if (absl::IsUnavailable(why)) {
+      return absl::Status(
+          status.code(),
+          absl::StrCat(status.message(), "; cannot connect: ", why.message()));
+    }
+  }
+  return internal::WithTlsContext(std::move(status), target_, security_);
+}
+
+absl::Status Connection::ConnectError() {
+  grpc::ClientContext context;
+  // Not waiting for the connection, the call fails at once with the reason
+  // the last attempt failed. Should the channel connect meanwhile, this is
+  // a read of one job name, harmless to the daemon.
+  context.set_deadline(absl::ToChronoTime(absl::Now() + kConnectErrorWait));
+  absl::StatusOr<v1::ProgressTracker::Stub*> stub =
+      BeginCall(&context, Caller::kFlusher);
+  if (!stub.ok()) return stub.status();
+  v1::ListJobsRequest request;
+  request.set_page_size(1);
+  v1::ListJobsResponse response;
+  absl::Status status =
+      internal::FromGrpcStatus((*stub)->ListJobs(&context, request, &response));
+  EndCall(&context);
+  return status.ok()
+             ? status
+             : internal::WithTlsContext(std::move(status), target_, security_);
+}
 
 grpc::Channel* Connection::Channel() {
   if (paused_) return nullptr;
@@ -31,8 +68,10 @@ grpc::Channel* Connection::Channel() {
     // Our own subchannels: never share a connection with the host's gRPC
     // channels, and leave nothing behind when this channel is dropped.
     args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-    channel_ =
-        internal::DaemonChannel(target_, kMaxReconnectBackoff, std::move(args));
+    // Credentials are made here, with the channel, and go with it: they
+    // hold gRPC initialised, which must end before a fork.
+    channel_ = internal::DaemonChannel(target_, kMaxReconnectBackoff, security_,
+                                       std::move(args));
     stub_ = v1::ProgressTracker::NewStub(channel_);
   }
   return channel_.get();

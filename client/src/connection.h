@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "channel_security.h"
 #include "progress/v1/progress.grpc.pb.h"
 
 namespace progress::client {
@@ -24,11 +25,22 @@ namespace progress::client {
 // Thread-safe.
 class Connection {
  public:
-  explicit Connection(std::string target);
+  Connection(std::string target, internal::ChannelSecurity security);
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
   const std::string& target() const { return target_; }
+  const internal::ChannelSecurity& security() const { return security_; }
+
+  // A failed call's status made telling, its code kept: a call that waited
+  // for a connection that never came says only that its deadline passed, so
+  // it gains why (ConnectError); an UNAVAILABLE one over TLS gains the setup
+  // tried (internal::WithTlsContext).
+  absl::Status Explain(absl::Status status);
+  // Why the channel cannot connect, as gRPC tells a call that does not wait:
+  // "failed to connect to all addresses; last error: ...", explained as
+  // above. OK if it has connected after all.
+  absl::Status ConnectError();
 
   // Who runs a call: the flusher's Increment streams, or the host's threads
   // (StartJob, FinishJob, GetCounts).
@@ -67,6 +79,7 @@ class Connection {
   static void SettleConnectAttempt(grpc::Channel& channel);
 
   const std::string target_;
+  const internal::ChannelSecurity security_;
   absl::Mutex mu_;
   std::shared_ptr<grpc::Channel> channel_ ABSL_GUARDED_BY(mu_);
   std::unique_ptr<v1::ProgressTracker::Stub> stub_ ABSL_GUARDED_BY(mu_);

@@ -39,7 +39,7 @@ void Flusher::Start() { thread_ = std::thread(&Flusher::Run, this); }
 
 absl::Status Flusher::Flush(absl::Duration timeout) {
   const absl::Time deadline = absl::Now() + timeout;
-  absl::MutexLock lock(&mu_);
+  absl::ReleasableMutexLock lock(&mu_);
   if (stop_requested_) {
     return absl::FailedPreconditionError("the progress client is shut down");
   }
@@ -56,10 +56,17 @@ absl::Status Flusher::Flush(absl::Duration timeout) {
   if (flush_confirmed_ >= ticket) {
     return TakeUnreportedRefusals();
   }
+  absl::Status last_error = last_error_;
+  lock.Release();
+  // The flusher may not have met the failure yet; the connection knows it.
+  if (last_error.ok() && connection_->Failing()) {
+    absl::Status why = connection_->ConnectError();
+    if (absl::IsUnavailable(why)) last_error = std::move(why);
+  }
   return absl::DeadlineExceededError(absl::StrCat(
       "progressd at ", connection_->target(),
       " did not confirm the flush within ", absl::FormatDuration(timeout),
-      last_error_.ok() ? "" : "; last error: " + last_error_.ToString()));
+      last_error.ok() ? "" : "; last error: " + last_error.ToString()));
 }
 
 absl::Status Flusher::Shutdown(absl::Duration timeout) {
@@ -174,8 +181,8 @@ absl::Status Flusher::Confirm(absl::Time deadline) {
   // The confirming stream carries everything; the long-lived one would only
   // race it with older values.
   DropStream();
-  const absl::Status status =
-      ConfirmAll(*connection_, options_.client_id, *jobs_, deadline);
+  const absl::Status status = connection_->Explain(
+      ConfirmAll(*connection_, options_.client_id, *jobs_, deadline));
   if (!status.ok()) {
     HandleFailure(status, deadline);
     return status;

@@ -60,7 +60,9 @@ void Flusher::Reconnect() {
   // (Flush, Shutdown, fork) are looked at between two waits.
   if (!connection_->AwaitReady(now + options_.reconnect_poll)) {
     if (connection_->Failing()) {
-      NoteFailure(absl::UnavailableError("cannot connect"));
+      // gRPC's reason (refused, TLS handshake failed...) beats our own.
+      const absl::Status why = connection_->ConnectError();
+      NoteFailure(why.ok() ? absl::UnavailableError("cannot connect") : why);
     }
     next_tick_ = absl::Now();
     return;

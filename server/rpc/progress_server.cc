@@ -52,7 +52,10 @@ absl::Status ProgressServer::Start() {
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options_.listen_address,
-                           grpc::InsecureServerCredentials(), &port_);
+                           options_.credentials != nullptr
+                               ? options_.credentials
+                               : grpc::InsecureServerCredentials(),
+                           &port_);
   builder.RegisterService(&service_);
   builder.RegisterService(&health_);
   builder.SetMaxReceiveMessageSize(options_.max_message_bytes);
@@ -74,9 +77,14 @@ absl::Status ProgressServer::Start() {
     server_.reset();
     write_queues_.clear();
     read_queues_.clear();
-    return absl::UnavailableError(
-        absl::StrCat("cannot listen on ", options_.listen_address,
-                     " (address in use, or not an address of this host?)"));
+    // gRPC checks the TLS key and certificate only here, and says which
+    // on stderr alone.
+    return absl::UnavailableError(absl::StrCat(
+        "cannot listen on ", options_.listen_address,
+        options_.credentials != nullptr
+            ? " with TLS (address in use, not an address of this host, or a "
+              "certificate that does not match its key?)"
+            : " (address in use, or not an address of this host?)"));
   }
 
   // Increment is requested only on the write queues and the unary calls only

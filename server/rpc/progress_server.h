@@ -1,6 +1,7 @@
 #ifndef PROGRESS_SERVER_RPC_PROGRESS_SERVER_H_
 #define PROGRESS_SERVER_RPC_PROGRESS_SERVER_H_
 
+#include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server.h>
 
 #include <memory>
@@ -27,6 +28,8 @@ struct ServerOptions {
   int read_threads = 1;
   // The largest request message accepted; larger ones fail RESOURCE_EXHAUSTED.
   int max_message_bytes = 4 << 20;
+  // How clients must connect (see server_tls.h); null: plaintext.
+  std::shared_ptr<grpc::ServerCredentials> credentials;
   // How often the recent-rate window is sampled.
   absl::Duration rate_sample_interval = absl::Seconds(1);
 };

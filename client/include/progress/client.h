@@ -25,6 +25,13 @@
  * $PROGRESS_TRACKER_LOG_LEVEL (trace, debug, info (default), warn, error,
  * critical, off) or set by progress_set_log_level().
  *
+ * TLS. With TLS options (or the PROGRESS_TRACKER_TLS* environment variables,
+ * see progress_client_options) the client speaks TLS to the daemon, and
+ * mTLS with a client certificate. A failed handshake (unknown CA, expired
+ * or wrong-host certificate, a plaintext daemon) shows in the status of
+ * flush and driver calls as UNAVAILABLE, with gRPC's reason and the TLS
+ * setup tried ("... (127.0.0.1:50051 over TLS with CA file /etc/ca.pem)").
+ *
  * fork(). The library handles fork() itself (pthread_atfork): before the
  * fork every client stops its calls and closes its connection, so no gRPC
  * state is live; afterwards the parent's clients reconnect and resend. In
@@ -93,6 +100,28 @@ typedef struct progress_client_options {
   /* How long destroy/shutdown (and, for the default client, process exit)
    * may spend on the final flush. <= 0: 2000 ms. */
   int64_t shutdown_timeout_ms;
+
+  /* TLS (appended to the struct; the library is 0.x, so code built against
+   * an older header must be rebuilt). Each NULL/"" or 0 field falls back to
+   * its environment variable, as `target` does. TLS is on when `tls` is set
+   * or a CA or certificate file is given; files are read when the client
+   * is made, and one that cannot be read fails progress_client_create()
+   * with INVALID_ARGUMENT naming it. */
+  /* PEM CA certificate(s) the daemon's certificate must be signed by.
+   * $PROGRESS_TRACKER_TLS_CA; none: gRPC's default root certificates. */
+  const char* tls_ca_file;
+  /* PEM client certificate (chain) and its key, for a daemon that requires
+   * client certificates (mTLS). Both or neither.
+   * $PROGRESS_TRACKER_TLS_CERT and $PROGRESS_TRACKER_TLS_KEY. */
+  const char* tls_cert_file;
+  const char* tls_key_file;
+  /* The name the daemon's certificate must carry, when it is not the
+   * target's host (e.g. the target is an IP address or a Kubernetes service
+   * alias). $PROGRESS_TRACKER_TLS_SERVER_NAME. */
+  const char* tls_server_name;
+  /* 1: TLS even without a CA file, trusting gRPC's default roots.
+   * $PROGRESS_TRACKER_TLS (1/true/yes or 0/false/no). */
+  int tls;
 } progress_client_options;
 
 /* A job as the daemon sums it over all clients. Times are Unix nanoseconds,
@@ -116,7 +145,8 @@ PROGRESS_API void progress_client_options_init(
     progress_client_options* options);
 
 /* Creates a client; `options` may be NULL. Connecting is lazy, so a missing
- * daemon is not an error here. INVALID_ARGUMENT for a malformed client id. */
+ * daemon is not an error here. INVALID_ARGUMENT for a malformed client id,
+ * or TLS settings that cannot be used (the message names the file). */
 PROGRESS_API int progress_client_create(const progress_client_options* options,
                                         progress_client** out);
 
@@ -124,12 +154,14 @@ PROGRESS_API int progress_client_create(const progress_client_options* options,
  * progress_client_shutdown) and frees. */
 PROGRESS_API void progress_client_destroy(progress_client* client);
 
-/* The process-wide client, made on first use from $PROGRESS_TRACKER_ADDRESS,
- * for code that runs many tasks in one long-lived process (e.g. a Ray
- * worker). It does a final flush at normal process exit (exit() or return
- * from main; not _exit() or a signal), and says on stderr what was not
- * confirmed if that fails; never destroy it. In a forked child it is renewed
- * (see fork() above). */
+/* The process-wide client, made on first use from $PROGRESS_TRACKER_ADDRESS
+ * and the PROGRESS_TRACKER_TLS* variables, for code that runs many tasks in
+ * one long-lived process (e.g. a Ray worker). If those TLS settings cannot
+ * be used (a file cannot be read), it says so once on stderr and every call
+ * on it fails with FAILED_PRECONDITION and that message. It does a final flush
+ * at normal process exit (exit() or return from main; not _exit() or a signal),
+ * and says on stderr what was not confirmed if that fails; never destroy it. In
+ * a forked child it is renewed (see fork() above). */
 PROGRESS_API progress_client* progress_default_client(void);
 
 PROGRESS_API const char* progress_client_id(const progress_client* client);

@@ -108,13 +108,21 @@ struct ClientOptions {
   std::string client_id;
   std::chrono::milliseconds flush_interval{100};
   std::chrono::milliseconds shutdown_timeout{2000};
+  // TLS; each empty or false field falls back to its PROGRESS_TRACKER_TLS*
+  // environment variable (see progress_client_options in client.h).
+  bool tls = false;             // TLS with gRPC's roots when no CA file
+  std::string tls_ca_file;      // PEM CA the daemon's certificate is from
+  std::string tls_cert_file;    // PEM client certificate, for mTLS
+  std::string tls_key_file;     // its key
+  std::string tls_server_name;  // name in the daemon's certificate
 };
 
 // A connection to progressd with one background flusher thread. Destroying it
 // does a final flush bounded by shutdown_timeout.
 class Client {
  public:
-  // Check status() after constructing: a malformed client id fails.
+  // Check status() after constructing: a malformed client id, or a TLS file
+  // that cannot be read, fails.
   explicit Client(const ClientOptions& options = ClientOptions()) {
     progress_client_options raw;
     progress_client_options_init(&raw);
@@ -122,6 +130,11 @@ class Client {
     raw.client_id = options.client_id.c_str();
     raw.flush_interval_ms = internal::Millis(options.flush_interval);
     raw.shutdown_timeout_ms = internal::Millis(options.shutdown_timeout);
+    raw.tls = options.tls ? 1 : 0;
+    raw.tls_ca_file = options.tls_ca_file.c_str();
+    raw.tls_cert_file = options.tls_cert_file.c_str();
+    raw.tls_key_file = options.tls_key_file.c_str();
+    raw.tls_server_name = options.tls_server_name.c_str();
     status_ = internal::FromCode(progress_client_create(&raw, &client_));
   }
   ~Client() {

@@ -1,0 +1,44 @@
+#include "flood_stats.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <string>
+
+namespace progress::bench {
+
+Percentiles Summarize(std::vector<absl::Duration> latencies) {
+  Percentiles result;
+  result.samples = latencies.size();
+  if (latencies.empty()) return result;
+  std::sort(latencies.begin(), latencies.end());
+  auto at = [&](double q) {
+    return latencies[std::min(latencies.size() - 1,
+                              static_cast<size_t>(q * latencies.size()))];
+  };
+  result.p50 = at(0.50);
+  result.p99 = at(0.99);
+  result.max = latencies.back();
+  return result;
+}
+
+double CpuSeconds(int pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string content((std::istreambuf_iterator<char>(stat)),
+                      std::istreambuf_iterator<char>());
+  // Fields after the command name, which is in parentheses and may hold
+  // spaces: state is field 3, utime 14, stime 15.
+  std::istringstream fields(content.substr(content.rfind(')') + 2));
+  std::string field;
+  unsigned long long utime = 0, stime = 0;
+  for (int index = 3; index <= 15 && fields >> field; ++index) {
+    if (index == 14) utime = std::stoull(field);
+    if (index == 15) stime = std::stoull(field);
+  }
+  return static_cast<double>(utime + stime) / sysconf(_SC_CLK_TCK);
+}
+
+}  // namespace progress::bench

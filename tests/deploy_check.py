@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Checks progress-tracker's deployment files against the built programs.
 
-Everything is compared with what the build and the sources say, never with a
-list kept here:
+Flags, ports, variable names and health service names come from the build
+and the sources, never from a list kept here (the policies, such as the
+security context, the systemd sandbox and the kinds known, are constants
+below):
   - flags: every argument given to progressd or progress-reporter must be one
     the binary lists in --helpfull, and the binary itself must accept the
     whole command line (it is run with --only_check_args);
@@ -184,7 +186,9 @@ def _similar(a, b):
 
 def getenv_names(patterns):
     """Variable names read with getenv() in the files matching patterns.
-    getenv(kName) is followed to `kName[] = "NAME"` in the same files."""
+    getenv(kName) is followed to `kName[] = "NAME"` in the same files, and
+    getenv(parameter) inside a helper such as FillFromEnv(const char* name,
+    ...) to what the helper's callers pass."""
     files = sorted({f for pattern in patterns for f in glob.glob(pattern)
                     if os.path.isfile(f)})
     text = {f: open(f, encoding="utf-8").read() for f in files}
@@ -196,19 +200,51 @@ def getenv_names(patterns):
         for name, value in re.findall(
                 r'#\s*define\s+([A-Z_][A-Z0-9_]*)\s+"([^"]*)"', source):
             constants[name] = value
+
+    def resolve(argument):
+        literal = re.fullmatch(r'"([^"]*)"', argument)
+        if literal:
+            return literal.group(1)
+        return constants.get(argument)
+
     names = set()
     for path, source in text.items():
-        for argument in re.findall(r"\b(?:secure_)?getenv\(\s*([^)]*?)\s*\)",
-                                   source):
-            literal = re.fullmatch(r'"([^"]*)"', argument)
-            if literal:
-                names.add(literal.group(1))
-            elif argument in constants:
-                names.add(constants[argument])
-            else:
+        for call in re.finditer(r"\b(?:secure_)?getenv\(\s*([^)]*?)\s*\)",
+                                source):
+            argument = call.group(1)
+            if resolve(argument) is not None:
+                names.add(resolve(argument))
+                continue
+            passed = helper_arguments(text, source, call.start(), argument)
+            if not passed or any(resolve(a) is None for a in passed):
                 raise SystemExit(f"deploy_check: cannot tell which variable "
                                  f"getenv({argument}) in {path} reads")
+            names.update(resolve(a) for a in passed)
     return names
+
+
+def helper_arguments(text, source, position, parameter):
+    """What callers pass for `parameter` of the function whose body holds
+    `position` (the last definition before it), or None."""
+    definitions = [d for d in re.finditer(
+        r"\b(\w+)\s*\(([^;{}()]*)\)\s*(?:const\s*)?\{", source[:position])
+        if d.group(1) not in ("if", "for", "while", "switch", "catch")]
+    if not definitions:
+        return None
+    function, parameters = definitions[-1].group(1), definitions[-1].group(2)
+    names = [re.findall(r"\w+", p)[-1] if re.findall(r"\w+", p) else ""
+             for p in parameters.split(",")]
+    if parameter not in names:
+        return None
+    index = names.index(parameter)
+    passed = []
+    for source_text in text.values():
+        for call in re.finditer(rf"\b{function}\s*\(([^;{{}}]*?)\)\s*;",
+                                source_text):
+            arguments = [a.strip() for a in call.group(1).split(",")]
+            if len(arguments) == len(names):
+                passed.append(arguments[index])
+    return passed
 
 
 def health_service_names(proto_dir):
@@ -1164,8 +1200,10 @@ class Sources:
             os.path.join(client, "src", "*.cc"),
             os.path.join(client, "src", "*.h"),
             os.path.join(client, "internal", "*")])
-        self.reporter_env = getenv_names(
-            [os.path.join(client, "reporter", "*.cc")])
+        # The reporter links the client's internal part (client/internal).
+        self.reporter_env = getenv_names([
+            os.path.join(client, "reporter", "*.cc"),
+            os.path.join(client, "internal", "*")])
         self.health_names = health_service_names(
             os.path.join(source_dir, "proto"))
 

@@ -391,6 +391,51 @@ def consistent(options, programs, sources):
     return 0
 
 
+HELPER_SOURCE = """
+constexpr char kTlsEnv[] = "PROGRESS_TRACKER_TLS_CA";
+void FillFromEnv(const char* name, std::string* field) {
+  if (field->empty()) {
+    const char* value = std::getenv(name);
+  }
+}
+void Fill(Options* given) {
+  FillFromEnv(kTlsEnv, &given->ca);
+  FillFromEnv("PROGRESS_TRACKER_TLS_KEY", &given->key);
+}
+"""
+
+
+def client_variables_found():
+    """The client's variables are found however its sources read them: a
+    literal, a constant, a helper's parameter; and what cannot be followed
+    stops the check instead of passing unnoticed."""
+    failures = 0
+    with tempfile.TemporaryDirectory() as work:
+        internal = os.path.join(work, "client", "internal")
+        os.makedirs(internal)
+        with open(os.path.join(internal, "security.cc"), "w") as out:
+            out.write(HELPER_SOURCE + 'auto a = std::getenv("PROGRESS_X");\n')
+        found = deploy_check.Sources(work).client_env
+        want = {"PROGRESS_TRACKER_TLS_CA", "PROGRESS_TRACKER_TLS_KEY",
+                "PROGRESS_X"}
+        if found != want:
+            print(f"FAIL  client variables: found {sorted(found)}, not "
+                  f"{sorted(want)}")
+            failures += 1
+        else:
+            print(f"passes  client variables read through a helper: "
+                  f"{sorted(found)}")
+        with open(os.path.join(internal, "security.cc"), "a") as out:
+            out.write("auto b = std::getenv(buffer.c_str());\n")
+        try:
+            deploy_check.Sources(work)
+            print("FAIL  getenv(buffer.c_str()) was not reported")
+            failures += 1
+        except SystemExit as stop:
+            print(f"caught  a getenv() that cannot be followed:\n        {stop}")
+    return failures
+
+
 def broken_manifests(options, programs, sources):
     # The unchanged copy passes, and so does a reporter Job written right:
     # what the broken copies trip on is their edit, nothing else.
@@ -412,6 +457,7 @@ def broken_manifests(options, programs, sources):
                 failures += 1
             else:
                 print(f"passes  {what}")
+    failures += client_variables_found()
     failures += run_broken(BROKEN_MANIFESTS, options, programs, sources)
     failures += run_broken(BROKEN_AT_START, options, programs, sources,
                            run_daemons=True)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs, from Debian's archive, whatever the build needs and this machine
 # lacks; with --with-test-tools, also the servers the end-to-end tests run
-# (Prometheus). Idempotent: when everything is present it touches nothing.
+# (Prometheus) and what the deployment checks read YAML with (python3-yaml).
+# Idempotent: when everything is present it touches nothing.
 set -euo pipefail
 
 packages=(
@@ -13,7 +14,7 @@ packages=(
   python3 curl procps openssl libssl-dev
 )
 if [[ "${1:-}" == "--with-test-tools" ]]; then
-  packages+=(prometheus)
+  packages+=(prometheus python3-yaml)
 fi
 
 missing=()

@@ -1,21 +1,51 @@
 #!/usr/bin/env bash
 # Installs, from Debian's archive, whatever the build needs and this machine
-# lacks; with --with-test-tools, also the servers the end-to-end tests run
-# (Prometheus) and what the deployment checks read YAML with (python3-yaml).
-# Idempotent: when everything is present it touches nothing.
+# lacks. Idempotent: when everything is present it touches nothing.
+#
+#   install-deps.sh [--without-tests] [--without-benchmarks]
+#                   [--with-test-tools] [--with-container-tools]
+#
+#   --without-tests         leave out GoogleTest and the tools the tests and the
+#                           demo use (python3, curl, procps, openssl)
+#   --without-benchmarks    leave out Google Benchmark
+#   --with-test-tools       also the servers the end-to-end tests run
+#                           (Prometheus) and what the deployment checks read
+#                           YAML with (python3-yaml)
+#   --with-container-tools  also what deploy/container-test uses to build and
+#                           run the image without a Docker engine (podman, see
+#                           the README's "Container image")
 set -euo pipefail
 
-packages=(
+build_packages=(
   build-essential cmake ninja-build pkg-config
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libspdlog-dev prometheus-cpp-dev
-  libcurl4-openssl-dev libcivetweb-dev zlib1g-dev
-  libgtest-dev libgmock-dev libbenchmark-dev
-  python3 curl procps openssl libssl-dev
+  libcurl4-openssl-dev libcivetweb-dev zlib1g-dev libssl-dev
 )
-if [[ "${1:-}" == "--with-test-tools" ]]; then
-  packages+=(prometheus python3-yaml)
-fi
+test_packages=(libgtest-dev libgmock-dev python3 curl procps openssl)
+benchmark_packages=(libbenchmark-dev)
+test_tool_packages=(prometheus python3-yaml)
+container_tool_packages=(
+  podman buildah runc debootstrap uidmap slirp4netns fuse-overlayfs
+)
+
+with_tests=1
+with_benchmarks=1
+packages=("${build_packages[@]}")
+for option in "$@"; do
+  case "$option" in
+    --without-tests) with_tests=0 ;;
+    --without-benchmarks) with_benchmarks=0 ;;
+    --with-test-tools) packages+=("${test_tool_packages[@]}") ;;
+    --with-container-tools) packages+=("${container_tool_packages[@]}") ;;
+    *)
+      echo "install-deps: unknown option '$option'" >&2
+      exit 2
+      ;;
+  esac
+done
+((with_tests)) && packages+=("${test_packages[@]}")
+((with_benchmarks)) && packages+=("${benchmark_packages[@]}")
 
 missing=()
 for package in "${packages[@]}"; do

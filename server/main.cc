@@ -111,7 +111,10 @@ std::string BoundAddress(const std::string& listen, int port) {
 
 int main(int argc, char** argv) {
   // Signals are taken synchronously by sigwait below; block them before any
-  // thread exists so every gRPC thread inherits the mask.
+  // thread exists so every gRPC thread inherits the mask. Blocking is also
+  // what stops progressd as PID 1 in a container: the kernel drops a signal
+  // sent to a PID namespace's init when its action is the default, but never
+  // a blocked one (deploy/container-test sends SIGTERM both ways).
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGTERM);

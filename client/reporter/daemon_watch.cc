@@ -34,6 +34,11 @@ void DaemonWatch::LogResolution(const DaemonSet::Resolution& resolution) {
   // daemon that leaves takes its counts out of the sums.
   for (const auto& [server, targets] : now) {
     std::vector<std::string>& before = resolved_[server];
+    // A name that did not resolve had a state of its own (see Observe);
+    // resolving again ends it, and the line below says so.
+    if (!server_of_.contains(server) && states_.erase(server) > 0) {
+      before.clear();
+    }
     if (before == targets) continue;
     log_->info("{} resolves to {} daemon{}: {}", server, targets.size(),
                targets.size() == 1 ? "" : "s", absl::StrJoin(targets, ", "));

@@ -1,9 +1,8 @@
-// progress-reporter: polls progressd and logs progress in the seed's format.
+// progress-reporter: polls progressd and logs progress in the seed's format;
+// with --check, asks whether the daemons serve, for probes and scripts.
 #include <signal.h>
-#include <spdlog/pattern_formatter.h>
-#include <spdlog/sinks/stdout_sinks.h>
-#include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <cstdio>
@@ -22,26 +21,36 @@
 #include "absl/flags/usage_config.h"
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
-#include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
-#include "absl/strings/strip.h"
 #include "absl/time/time.h"
+#include "health_check.h"
+#include "repeated_flags.h"
 #include "reporter.h"
+#include "reporter_logging.h"
 
-ABSL_FLAG(std::string, server, "",
-          "progressd to poll (host:port). Empty: $PROGRESS_TRACKER_ADDRESS, "
-          "else 127.0.0.1:50051.");
+ABSL_FLAG(std::vector<std::string>, server, {},
+          "progressd daemons to poll (host:port); repeat the flag or separate "
+          "with commas for several, and each job is summed over all of them. "
+          "Empty: $PROGRESS_TRACKER_ADDRESS, else 127.0.0.1:50051.");
+ABSL_FLAG(bool, each_address, false,
+          "Resolve each --server name at every poll and ask every address it "
+          "resolves to, each as a daemon of its own (a headless Service's "
+          "name: one address per pod). Without it a name is one daemon.");
+ABSL_FLAG(bool, check, false,
+          "Ask each daemon's gRPC health service whether it serves, then "
+          "exit: 0 serving (nothing printed), else one line per daemon that "
+          "does not on stderr and status 1, 3 or 6. For probes and scripts.");
 ABSL_FLAG(std::vector<std::string>, job, {},
           "Job to follow; repeat the flag or separate with commas for several. "
-          "Empty: every job the daemon has.");
+          "Empty: every job the daemons have.");
 ABSL_FLAG(absl::Duration, interval, absl::Milliseconds(500),
           "Time between polls.");
 ABSL_FLAG(uint64_t, total, 0,
           "Expected records, replacing the jobs' own expected totals; 0 keeps "
           "theirs.");
 ABSL_FLAG(bool, until_done, false,
-          "Exit once every followed job is finished or has reached its total; "
-          "a signal before then exits with status 5.");
+          "Exit once every followed job is finished or has reached its total "
+          "and every daemon answered; a signal before then exits with status "
+          "5.");
 ABSL_FLAG(bool, fail_on_failures, false,
           "Exit with status 4 if a followed job had failures.");
 ABSL_FLAG(std::string, format, "log",
@@ -49,9 +58,9 @@ ABSL_FLAG(std::string, format, "log",
           "message; json: one JSON object per job per poll on stdout, and "
           "nothing else there.");
 ABSL_FLAG(absl::Duration, connect_timeout, absl::Seconds(10),
-          "Exit with status 3 if the daemon is not reached within this time "
+          "Exit with status 3 if a --server is not reached within this time "
           "of starting. Once reached, the reporter keeps polling through "
-          "outages.");
+          "outages. With --check, how long to keep trying: 2s unless given.");
 ABSL_FLAG(bool, tls, false,
           "Connect with TLS, trusting gRPC's default roots unless --tls_ca "
           "is given. false: $PROGRESS_TRACKER_TLS (1/true) decides.");
@@ -69,6 +78,13 @@ ABSL_FLAG(std::string, tls_server_name, "",
 
 namespace {
 
+using progress::reporter::kExitOk;
+using progress::reporter::kExitUsage;
+
+// A probe must answer well within its own timeout; a script that waits for
+// a daemon to come up passes a longer --connect_timeout.
+constexpr absl::Duration kCheckTimeout = absl::Seconds(2);
+
 std::atomic<bool> stop_requested{false};
 
 void RequestStop(int) { stop_requested.store(true); }
@@ -81,80 +97,26 @@ std::atomic<bool> parsing_flags{false};
 void ExitUsageWhileParsingFlags() {
   if (!parsing_flags.load()) return;
   std::fflush(nullptr);
-  std::_Exit(progress::reporter::kExitUsage);
+  std::_Exit(kExitUsage);
 }
 
-// Writes the level as the seed's Python logging does: INFO, WARNING, ERROR.
-class UpperLevel : public spdlog::custom_flag_formatter {
- public:
-  void format(const spdlog::details::log_msg& message, const std::tm&,
-              spdlog::memory_buf_t& dest) override {
-    const char* name = "INFO";
-    switch (message.level) {
-      case spdlog::level::trace:
-      case spdlog::level::debug:
-        name = "DEBUG";
-        break;
-      case spdlog::level::warn:
-        name = "WARNING";
-        break;
-      case spdlog::level::err:
-        name = "ERROR";
-        break;
-      case spdlog::level::critical:
-        name = "CRITICAL";
-        break;
-      default:
-        break;
+// The --server list, each entry once, in order; $PROGRESS_TRACKER_ADDRESS
+// (one target, as the client library reads it) or the default when empty.
+std::vector<std::string> Servers() {
+  std::vector<std::string> servers;
+  for (const std::string& server : absl::GetFlag(FLAGS_server)) {
+    if (server.empty()) continue;
+    if (std::find(servers.begin(), servers.end(), server) == servers.end()) {
+      servers.push_back(server);
     }
-    dest.append(name, name + std::char_traits<char>::length(name));
   }
-  std::unique_ptr<custom_flag_formatter> clone() const override {
-    return std::make_unique<UpperLevel>();
+  if (servers.empty()) {
+    const char* from_env = std::getenv("PROGRESS_TRACKER_ADDRESS");
+    servers.push_back(from_env != nullptr && *from_env != '\0'
+                          ? from_env
+                          : "127.0.0.1:50051");
   }
-};
-
-std::shared_ptr<spdlog::logger> MakeLogger(const std::string& name,
-                                           spdlog::sink_ptr sink,
-                                           const std::string& pattern) {
-  auto logger = std::make_shared<spdlog::logger>(name, std::move(sink));
-  auto formatter = std::make_unique<spdlog::pattern_formatter>();
-  formatter->add_flag<UpperLevel>('*').set_pattern(pattern);
-  logger->set_formatter(std::move(formatter));
-  // Lines must reach a pipe or a log file as they happen.
-  logger->flush_on(spdlog::level::trace);
-  return logger;
-}
-
-// Abseil keeps only the last of a repeated flag; --job is meant to repeat.
-// Folds every --job into one comma-separated --job before parsing.
-std::vector<char*> FoldRepeatedJobFlags(int argc, char** argv,
-                                        std::string* joined) {
-  std::vector<char*> args;
-  std::vector<std::string> jobs;
-  for (int i = 0; i < argc; ++i) {
-    const absl::string_view arg = argv[i];
-    if (arg == "--") {  // Everything after is positional.
-      args.insert(args.end(), argv + i, argv + argc);
-      break;
-    }
-    absl::string_view rest = arg;
-    if (i > 0 && (absl::ConsumePrefix(&rest, "--job=") ||
-                  absl::ConsumePrefix(&rest, "-job="))) {
-      jobs.emplace_back(rest);
-      continue;
-    }
-    if (i > 0 && (arg == "--job" || arg == "-job") && i + 1 < argc) {
-      jobs.emplace_back(argv[++i]);
-      continue;
-    }
-    args.push_back(argv[i]);
-  }
-  if (!jobs.empty()) {
-    *joined = absl::StrCat("--job=", absl::StrJoin(jobs, ","));
-    args.insert(args.begin() + 1, joined->data());
-  }
-  return args;
+  return servers;
 }
 
 }  // namespace
@@ -169,13 +131,18 @@ int main(int argc, char** argv) {
       "polls progressd and logs each job's progress and a final summary on "
       "stderr;\nwith --format=json, stdout carries one JSON object per job "
       "per poll and nothing else.\n"
-      "Usage: progress-reporter [--job=NAME] [--until_done] [flags]\n"
-      "Exit status: 0 done; 1 the daemon answered with an error; 2 bad flags "
-      "or job name; 3 never reached the daemon within --connect_timeout; 4 a "
-      "job had failures (with --fail_on_failures); 5 stopped by a signal "
-      "before the jobs were done (with --until_done).");
-  std::string joined_jobs;
-  std::vector<char*> args = FoldRepeatedJobFlags(argc, argv, &joined_jobs);
+      "Usage: progress-reporter [--server=HOST:PORT,...] [--job=NAME] "
+      "[--until_done] [flags]\n"
+      "       progress-reporter --check [--server=...] "
+      "[--connect_timeout=2s]\n"
+      "Exit status: 0 done (with --check: serving); 1 a daemon answered "
+      "with an error; 2 bad flags or job name; 3 a daemon not reached within "
+      "--connect_timeout; 4 a job had failures (with --fail_on_failures); 5 "
+      "stopped by a signal before the jobs were done (with --until_done); 6 "
+      "a daemon is NOT_SERVING (with --check).");
+  std::vector<std::string> folded;
+  std::vector<char*> args = progress::reporter::FoldRepeatedFlags(
+      argc, argv, {"job", "server"}, &folded);
   std::atexit(ExitUsageWhileParsingFlags);
   parsing_flags.store(true);
   // Usage flags are handled here rather than by Abseil, which exits 1 after
@@ -189,16 +156,12 @@ int main(int argc, char** argv) {
   parsing_flags.store(false);
   if (absl::flags_internal::HandleUsageFlags(
           std::cout, absl::ProgramUsageMessage()) != -1) {
-    return progress::reporter::kExitOk;
+    return kExitOk;
   }
 
   progress::reporter::ReporterOptions options;
-  options.server = absl::GetFlag(FLAGS_server);
-  if (options.server.empty()) {
-    const char* from_env = std::getenv("PROGRESS_TRACKER_ADDRESS");
-    options.server =
-        from_env != nullptr && *from_env != '\0' ? from_env : "127.0.0.1:50051";
-  }
+  options.servers = Servers();
+  options.each_address = absl::GetFlag(FLAGS_each_address);
   for (const std::string& job : absl::GetFlag(FLAGS_job)) {
     if (!job.empty()) options.jobs.push_back(job);
   }
@@ -209,32 +172,23 @@ int main(int argc, char** argv) {
   options.connect_timeout = absl::GetFlag(FLAGS_connect_timeout);
   const std::string format = absl::GetFlag(FLAGS_format);
 
-  // People read stderr; stdout is kept for JSON lines, which programs read.
-  // Each logger has a sink of its own: a sink holds its logger's pattern.
-  progress::reporter::ReporterOutput output;
-  output.log = MakeLogger("progress-reporter",
-                          std::make_shared<spdlog::sinks::stderr_sink_mt>(),
-                          "%Y-%m-%d %H:%M:%S,%e %* progress-reporter: %v");
-  output.summary =
-      MakeLogger("progress-summary",
-                 std::make_shared<spdlog::sinks::stderr_sink_mt>(), "%v");
-  output.json = MakeLogger(
-      "progress-json", std::make_shared<spdlog::sinks::stdout_sink_mt>(), "%v");
+  progress::reporter::ReporterOutput output =
+      progress::reporter::MakeReporterOutput();
   const std::shared_ptr<spdlog::logger> log = output.log;
   if (positional.size() > 1) {
     log->error("unexpected argument '{}'; flags are --name=value",
                positional[1]);
-    return progress::reporter::kExitUsage;
+    return kExitUsage;
   }
   if (format == "json") {
     options.format = progress::reporter::Format::kJson;
   } else if (format != "log") {
     log->error("--format must be log or json, not '{}'", format);
-    return progress::reporter::kExitUsage;
+    return kExitUsage;
   }
   if (options.interval <= absl::ZeroDuration()) {
     log->error("--interval must be positive");
-    return progress::reporter::kExitUsage;
+    return kExitUsage;
   }
   progress::internal::TlsSettings tls;
   tls.tls = absl::GetFlag(FLAGS_tls);
@@ -255,7 +209,26 @@ int main(int argc, char** argv) {
   if (absl::Status valid = progress::reporter::ValidateOptions(options);
       !valid.ok()) {
     log->error("bad --job: {}", std::string(valid.message()));
-    return progress::reporter::kExitUsage;
+    return kExitUsage;
+  }
+  if (absl::Status valid = progress::reporter::DaemonSet::Validate(
+          options.servers, options.each_address);
+      !valid.ok()) {
+    log->error("bad --server: {}", std::string(valid.message()));
+    return kExitUsage;
+  }
+
+  if (absl::GetFlag(FLAGS_check)) {
+    const absl::Duration timeout =
+        absl::flags_internal::WasPresentOnCommandLine("connect_timeout")
+            ? options.connect_timeout
+            : kCheckTimeout;
+    progress::reporter::DaemonSet daemons(
+        options.servers, options.each_address,
+        progress::reporter::ResolveEachAddress,
+        progress::reporter::DaemonSet::ChannelsWith(options.security));
+    return progress::reporter::RunHealthCheck(daemons, options.security,
+                                              timeout, *log);
   }
 
   struct sigaction action = {};

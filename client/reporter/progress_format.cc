@@ -10,6 +10,10 @@ namespace {
 
 constexpr char kRule[] = "--------------------------------------------------";
 
+// A partial note names at most this many missing daemons: with one daemon
+// per node, a lost zone could be hundreds.
+constexpr size_t kMissingNamed = 3;
+
 absl::Time FromProto(const google::protobuf::Timestamp& time) {
   return absl::FromUnixSeconds(time.seconds()) +
          absl::Nanoseconds(time.nanos());
@@ -34,6 +38,30 @@ std::string JsonString(const std::string& text) {
 
 std::string JsonNumber(std::optional<double> value) {
   return value ? absl::StrFormat("%.3f", *value) : "null";
+}
+
+// "1 of 3 daemons missing (10.0.0.7:50051)".
+std::string MissingDaemons(const DaemonCoverage& coverage) {
+  const size_t missing = coverage.missing.size();
+  std::string text =
+      absl::StrCat(missing, " of ", missing + coverage.answered.size(),
+                   " daemons missing (");
+  for (size_t i = 0; i < missing && i < kMissingNamed; ++i) {
+    absl::StrAppend(&text, i > 0 ? ", " : "", coverage.missing[i]);
+  }
+  if (missing > kMissingNamed) {
+    absl::StrAppend(&text, " and ", missing - kMissingNamed, " more");
+  }
+  return text + ")";
+}
+
+std::string JsonStrings(const std::vector<std::string>& texts) {
+  std::string out = "[";
+  for (const std::string& text : texts) {
+    if (out.size() > 1) out += ',';
+    out += JsonString(text);
+  }
+  return out + "]";
 }
 
 }  // namespace
@@ -120,7 +148,16 @@ std::string FormatProgressLine(const ProgressView& view) {
   return line;
 }
 
-std::string FormatSummary(const ProgressView& view) {
+std::string FormatPartial(const DaemonCoverage& coverage) {
+  return coverage.partial() ? "partial: " + MissingDaemons(coverage) : "";
+}
+
+std::string FormatSummary(const ProgressView& view,
+                          const DaemonCoverage* coverage) {
+  std::string partial_line;
+  if (coverage != nullptr && coverage->partial()) {
+    partial_line = absl::StrCat("Partial: ", MissingDaemons(*coverage), "\n");
+  }
   return absl::StrCat(
       kRule, "\n", "Final: ", WithThousands(view.processed()), " total | ",
       WithThousands(view.success), " success | ", WithThousands(view.failure),
@@ -128,10 +165,11 @@ std::string FormatSummary(const ProgressView& view) {
       absl::StrFormat("Time: %.1fs | Rate: ",
                       absl::ToDoubleSeconds(view.elapsed)),
       WithThousands(static_cast<uint64_t>(std::llround(view.rate()))),
-      " rec/s\n", kRule);
+      " rec/s\n", partial_line, kRule);
 }
 
-std::string FormatJson(const ProgressView& view, absl::Time now) {
+std::string FormatJson(const ProgressView& view, absl::Time now,
+                       const DaemonCoverage* coverage) {
   std::optional<double> eta;
   if (auto left = view.eta()) eta = absl::ToDoubleSeconds(*left);
   return absl::StrCat(
@@ -147,7 +185,14 @@ std::string FormatJson(const ProgressView& view, absl::Time now) {
       ",\"elapsed_s\":", JsonNumber(absl::ToDoubleSeconds(view.elapsed)),
       ",\"eta_s\":", JsonNumber(eta),
       ",\"done\":", view.done ? "true" : "false",
-      ",\"complete\":", view.complete() ? "true" : "false", "}");
+      ",\"complete\":", view.complete() ? "true" : "false",
+      coverage == nullptr
+          ? ""
+          : absl::StrCat(
+                ",\"partial\":", coverage->partial() ? "true" : "false",
+                ",\"daemons_answered\":", JsonStrings(coverage->answered),
+                ",\"daemons_missing\":", JsonStrings(coverage->missing)),
+      "}");
 }
 
 }  // namespace progress::reporter

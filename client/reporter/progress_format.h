@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/time/time.h"
 #include "progress/v1/progress.pb.h"
@@ -50,11 +51,29 @@ std::string WithThousands(uint64_t value);
 // Without a total: "Progress: 49,800 | success: ...", and no ETA.
 std::string FormatProgressLine(const ProgressView& view);
 
-// The user's closing block, with its dashed rules, one line per element.
-std::string FormatSummary(const ProgressView& view);
+// Which daemons a poll of several counted, and which it could not.
+struct DaemonCoverage {
+  std::vector<std::string> answered;
+  std::vector<std::string> missing;
 
-// One JSON object (no newline) with the same figures.
-std::string FormatJson(const ProgressView& view, absl::Time now);
+  bool partial() const { return !missing.empty(); }
+};
+
+// "partial: 1 of 3 daemons missing (10.0.0.7:50051)", naming the first few
+// missing daemons; empty when none is missing.
+std::string FormatPartial(const DaemonCoverage& coverage);
+
+// The user's closing block, with its dashed rules, one line per element;
+// when `coverage` is partial, a line "Partial: 1 of 3 daemons missing (...)"
+// before the last rule.
+std::string FormatSummary(const ProgressView& view,
+                          const DaemonCoverage* coverage = nullptr);
+
+// One JSON object (no newline) with the same figures. With several daemons
+// (`coverage` not null) also "partial", "daemons_answered" and
+// "daemons_missing".
+std::string FormatJson(const ProgressView& view, absl::Time now,
+                       const DaemonCoverage* coverage = nullptr);
 
 }  // namespace progress::reporter
 

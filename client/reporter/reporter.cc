@@ -1,7 +1,5 @@
 #include "reporter.h"
 
-#include <grpcpp/client_context.h>
-
 #include <algorithm>
 #include <utility>
 
@@ -9,48 +7,23 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
-#include "daemon_channel.h"
+#include "daemon_poller.h"
 #include "names.h"
 
 namespace progress::reporter {
 namespace {
 
-using ::progress::internal::FromGrpcStatus;
-
 // Long enough for a reachable daemon to answer, short enough that a signal
 // still ends the reporter promptly when it is not.
 constexpr absl::Duration kFinalPollTimeout = absl::Seconds(1);
 
-// Replaces the entry of the same name in `seen`, or adds it.
-void Remember(const v1::Job& job, std::vector<v1::Job>* seen) {
-  for (v1::Job& known : *seen) {
-    if (known.name() == job.name()) {
-      known = job;
-      return;
-    }
+DaemonCoverage CoverageOf(const PollSum& sum) {
+  DaemonCoverage coverage;
+  coverage.answered = sum.answered;
+  for (const MissingDaemon& missing : sum.missing) {
+    coverage.missing.push_back(missing.daemon);
   }
-  seen->push_back(job);
-}
-
-// Only these mean the daemon could not be asked; every other code is an
-// answer from whatever listens there, and waiting would not change it.
-// CANCELLED is among them because the reporter never cancels a call itself:
-// it is what a daemon that is shutting down (to restart, say) returns to
-// calls that arrive in that moment.
-bool IsUnreachable(const absl::Status& status) {
-  return absl::IsUnavailable(status) || absl::IsDeadlineExceeded(status) ||
-         absl::IsCancelled(status);
-}
-
-// `status` with the call it came from in front of its message, so an error
-// log says which request the daemon refused.
-absl::Status FromCall(const grpc::Status& grpc_status, absl::string_view call) {
-  const absl::Status status = FromGrpcStatus(grpc_status);
-  if (status.ok()) return status;
-  return absl::Status(status.code(),
-                      status.message().empty()
-                          ? std::string(call)
-                          : absl::StrCat(call, ": ", status.message()));
+  return coverage;
 }
 
 }  // namespace
@@ -65,83 +38,68 @@ absl::Status ValidateOptions(const ReporterOptions& options) {
 }
 
 Reporter::Reporter(ReporterOptions options, ReporterOutput output)
-    : options_(std::move(options)), out_(std::move(output)) {
-  // Find a restarted daemon within about a poll or two.
-  stub_ = v1::ProgressTracker::NewStub(internal::DaemonChannel(
-      options_.server, absl::Seconds(1), options_.security));
+    : options_(std::move(options)),
+      out_(std::move(output)),
+      daemons_(options_.servers, options_.each_address, ResolveEachAddress,
+               DaemonSet::ChannelsWith(options_.security)),
+      watch_(options_.servers, daemons_.several(), options_.each_address,
+             out_.log) {}
+
+Reporter::Polled Reporter::Poll(absl::Time deadline) {
+  Polled polled;
+  polled.daemons = daemons_.Resolve();
+  polled.answers = PollDaemons(polled.daemons, options_.jobs, deadline);
+  // A refused handshake says little by itself; name the TLS set-up tried.
+  for (DaemonAnswer& answer : polled.answers) {
+    answer.status = internal::WithTlsContext(std::move(answer.status),
+                                             answer.daemon, options_.security);
+  }
+  polled.sum = SumAnswers(polled.answers, options_.jobs);
+  return polled;
 }
 
-absl::StatusOr<std::vector<v1::Job>> Reporter::Poll(absl::Time deadline) {
-  std::vector<v1::Job> jobs;
-  waiting_for_.clear();
-  if (options_.jobs.empty()) {
-    std::string token;
-    do {
-      grpc::ClientContext context;
-      context.set_deadline(absl::ToChronoTime(deadline));
-      v1::ListJobsRequest request;
-      request.set_page_token(token);
-      v1::ListJobsResponse response;
-      absl::Status status =
-          FromCall(stub_->ListJobs(&context, request, &response), "ListJobs");
-      if (!status.ok()) {
-        return internal::WithTlsContext(status, options_.server,
-                                        options_.security);
-      }
-      for (v1::Job& job : *response.mutable_jobs()) {
-        jobs.push_back(std::move(job));
-      }
-      token = response.next_page_token();
-    } while (!token.empty());
-    return jobs;
-  }
-  for (const std::string& name : options_.jobs) {
-    grpc::ClientContext context;
-    context.set_deadline(absl::ToChronoTime(deadline));
-    v1::GetCountsRequest request;
-    request.set_job(name);
-    v1::GetCountsResponse response;
-    absl::Status status =
-        FromCall(stub_->GetCounts(&context, request, &response),
-                 absl::StrCat("GetCounts(", name, ")"));
-    if (absl::IsNotFound(status)) {
-      waiting_for_.push_back(name);
-      continue;
-    }
-    if (!status.ok()) {
-      return internal::WithTlsContext(status, options_.server,
-                                      options_.security);
-    }
-    jobs.push_back(std::move(*response.mutable_job()));
-  }
-  return jobs;
-}
-
-void Reporter::Report(const std::vector<v1::Job>& jobs, absl::Time now) {
+void Reporter::Report(const PollSum& sum, absl::Time now) {
   const bool name_lines = options_.jobs.size() != 1;
-  bool all_complete = !jobs.empty() && waiting_for_.empty();
-  for (const v1::Job& job : jobs) {
+  const DaemonCoverage coverage = CoverageOf(sum);
+  // With one daemon, lines and JSON read exactly as they always have.
+  const DaemonCoverage* several = daemons_.several() ? &coverage : nullptr;
+  std::string partial = FormatPartial(coverage);
+  if (!partial.empty()) partial = absl::StrCat(" | ", partial);
+  bool all_complete = !sum.jobs.empty() && sum.waiting_for.empty();
+  for (const v1::Job& job : sum.jobs) {
     const ProgressView view = ViewOf(job, options_.total, now);
     all_complete = all_complete && view.complete();
     if (options_.format == Format::kJson) {
-      out_.json->info(FormatJson(view, now));
+      out_.json->info(FormatJson(view, now, several));
     } else if (name_lines) {
-      out_.log->info("[{}] {}", job.name(), FormatProgressLine(view));
+      out_.log->info("[{}] {}{}", job.name(), FormatProgressLine(view),
+                     partial);
     } else {
-      out_.log->info(FormatProgressLine(view));
+      out_.log->info("{}{}", FormatProgressLine(view), partial);
     }
-    Remember(job, &last_seen_);
+    auto seen = std::find_if(
+        last_seen_.begin(), last_seen_.end(),
+        [&job](const Seen& known) { return known.job.name() == job.name(); });
+    if (seen == last_seen_.end()) {
+      last_seen_.push_back({job, coverage});
+    } else {
+      *seen = {job, coverage};
+    }
   }
   all_complete_ = all_complete;
+  partial_ = sum.partial();
 }
 
 void Reporter::PrintSummary(absl::Time now) {
   if (options_.format == Format::kLog) {
-    for (const v1::Job& job : last_seen_) {
-      const ProgressView view = ViewOf(job, options_.total, now);
+    for (const Seen& seen : last_seen_) {
+      const ProgressView view = ViewOf(seen.job, options_.total, now);
       out_.summary->info("");
-      if (options_.jobs.size() != 1) out_.summary->info("Job: {}", job.name());
-      for (absl::string_view line : absl::StrSplit(FormatSummary(view), '\n')) {
+      if (options_.jobs.size() != 1) {
+        out_.summary->info("Job: {}", seen.job.name());
+      }
+      for (absl::string_view line :
+           absl::StrSplit(FormatSummary(view, &seen.coverage), '\n')) {
         out_.summary->info(std::string(line));
       }
     }
@@ -154,21 +112,38 @@ void Reporter::PrintSummary(absl::Time now) {
 int Reporter::CompletedExitCode() const {
   const bool had_failures =
       std::any_of(last_seen_.begin(), last_seen_.end(),
-                  [](const v1::Job& job) { return job.failure() > 0; });
+                  [](const Seen& seen) { return seen.job.failure() > 0; });
   return options_.fail_on_failures && had_failures ? kExitJobFailures : kExitOk;
 }
 
-int Reporter::OnDaemonError(const absl::Status& status) {
-  int code = kExitDaemonError;
+std::optional<MissingDaemon> Reporter::FatalError(const PollSum& sum) const {
   // The daemon's own name limit (--max_job_name_bytes) may be tighter than
-  // the one checked at startup; a rejected name is still the user's to fix.
-  if (absl::IsInvalidArgument(status) && !options_.jobs.empty()) {
-    out_.log->error("progressd at {} rejects a job name: {}", options_.server,
-                    std::string(status.message()));
+  // the one checked at startup; a rejected name is the user's to fix, and
+  // no other daemon would take it either.
+  if (!options_.jobs.empty()) {
+    for (const MissingDaemon& missing : sum.missing) {
+      if (absl::IsInvalidArgument(missing.status)) return missing;
+    }
+  }
+  // One daemon's error leaves it out of the sums like an outage would; only
+  // when none answered is there nothing to go on with.
+  if (!sum.answered.empty()) return std::nullopt;
+  for (const MissingDaemon& missing : sum.missing) {
+    if (!IsUnreachable(missing.status)) return missing;
+  }
+  return std::nullopt;
+}
+
+int Reporter::OnDaemonError(const MissingDaemon& error) {
+  int code = kExitDaemonError;
+  const std::string daemon = watch_.Describe(error.daemon);
+  if (absl::IsInvalidArgument(error.status) && !options_.jobs.empty()) {
+    out_.log->error("progressd at {} rejects a job name: {}", daemon,
+                    std::string(error.status.message()));
     code = kExitUsage;
   } else {
-    out_.log->error("progressd at {} answered with an error: {}",
-                    options_.server, status.ToString());
+    out_.log->error("progressd at {} answered with an error: {}", daemon,
+                    error.status.ToString());
   }
   PrintSummary(absl::Now());
   return code;
@@ -178,17 +153,19 @@ int Reporter::OnStop() {
   // One last quick look, so the summary holds what the jobs reached by the
   // signal rather than by the previous poll, and a job that completed in
   // between is not taken for an interrupted one.
-  absl::StatusOr<std::vector<v1::Job>> polled =
-      Poll(absl::Now() + kFinalPollTimeout);
+  Polled polled = Poll(absl::Now() + kFinalPollTimeout);
   const absl::Time now = absl::Now();
-  if (polled.ok()) {
-    Report(*polled, now);
-  } else {
-    out_.log->warn("last poll of progressd at {} failed: {}", options_.server,
-                   polled.status().ToString());
+  if (!polled.sum.answered.empty()) {
+    watch_.Observe(polled.daemons, polled.answers, polled.sum);
+    Report(polled.sum, now);
+  } else if (!polled.sum.missing.empty()) {
+    const MissingDaemon& failed = polled.sum.missing.front();
+    out_.log->warn("last poll of progressd at {} failed: {}",
+                   watch_.Describe(failed.daemon), failed.status.ToString());
   }
-  if (options_.until_done && !all_complete_) {
-    out_.log->warn("stopped before every followed job was complete");
+  if (options_.until_done && (!all_complete_ || partial_)) {
+    out_.log->warn(partial_ ? "stopped while some daemon's counts were missing"
+                            : "stopped before every followed job was complete");
     PrintSummary(now);
     return kExitInterrupted;
   }
@@ -200,45 +177,37 @@ int Reporter::Run(const std::atomic<bool>& stop) {
   const absl::Time start = absl::Now();
   const absl::Duration call_timeout =
       std::max(options_.interval, absl::Seconds(1));
-  bool reached = false;
-  bool unreachable_logged = false;
   absl::flat_hash_set<std::string> waiting_logged;
   while (!stop.load()) {
     const absl::Time poll_start = absl::Now();
-    absl::StatusOr<std::vector<v1::Job>> polled =
-        Poll(poll_start + call_timeout);
+    const Polled polled = Poll(poll_start + call_timeout);
     const absl::Time now = absl::Now();
-    if (polled.ok()) {
-      if (unreachable_logged) {
-        unreachable_logged = false;
-        out_.log->info("reached progressd at {}", options_.server);
-      }
-      reached = true;
-      for (const std::string& name : waiting_for_) {
+    if (std::optional<MissingDaemon> fatal = FatalError(polled.sum)) {
+      return OnDaemonError(*fatal);
+    }
+    watch_.Observe(polled.daemons, polled.answers, polled.sum);
+    if (!polled.sum.answered.empty()) {
+      for (const std::string& name : polled.sum.waiting_for) {
         if (waiting_logged.insert(name).second) {
           out_.log->info("waiting for job '{}' to appear", name);
         }
       }
-      Report(*polled, now);
-      if (options_.until_done && all_complete_) {
+      Report(polled.sum, now);
+      // Counts from a missing daemon could still be outstanding: complete
+      // only counts when every daemon answered.
+      if (options_.until_done && all_complete_ && !partial_) {
         PrintSummary(now);
         return CompletedExitCode();
       }
-    } else if (IsUnreachable(polled.status())) {
-      if (!reached && now - start >= options_.connect_timeout) {
-        out_.log->error("never reached progressd at {} within {}: {}",
-                        options_.server,
+    }
+    if (now - start >= options_.connect_timeout) {
+      const auto never = watch_.NeverReached();
+      for (const auto& [server, status] : never) {
+        out_.log->error("never reached progressd at {} within {}: {}", server,
                         absl::FormatDuration(options_.connect_timeout),
-                        polled.status().ToString());
-        return kExitUnreachable;
+                        status.ToString());
       }
-      if (!unreachable_logged) {
-        unreachable_logged = true;
-        out_.log->warn("cannot reach progressd at {} ({}); still polling",
-                       options_.server, polled.status().ToString());
-      }
-    } else {
-      return OnDaemonError(polled.status());
+      if (!never.empty()) return kExitUnreachable;
     }
     // Sleep out the interval in short steps so a signal ends it promptly.
     const absl::Time next = poll_start + options_.interval;

@@ -6,38 +6,34 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
-#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "channel_security.h"
-#include "progress/v1/progress.grpc.pb.h"
+#include "daemon_set.h"
+#include "daemon_watch.h"
+#include "exit_codes.h"
+#include "job_sum.h"
+#include "progress/v1/progress.pb.h"
 #include "progress_format.h"
 
 namespace progress::reporter {
 
-// Exit codes of progress-reporter.
-enum ExitCode : int {
-  kExitOk = 0,
-  // The daemon answered with an error other than being unreachable (it is
-  // not progressd, refused the reporter, or failed).
-  kExitDaemonError = 1,
-  kExitUsage = 2,        // Bad flags or job name.
-  kExitUnreachable = 3,  // Never reached the daemon within --connect_timeout.
-  kExitJobFailures = 4,  // With --fail_on_failures: a job had failures.
-  // With until_done: stopped by a signal before every job was complete.
-  kExitInterrupted = 5,
-};
-
 enum class Format { kLog, kJson };
 
 struct ReporterOptions {
-  std::string server = "127.0.0.1:50051";
-  // TLS to the daemon, files read; plaintext by default.
+  // The daemons to poll: each entry one daemon (see each_address). A job's
+  // progress is the sum over all of them.
+  std::vector<std::string> servers = {"127.0.0.1:50051"};
+  // Every address each server name resolves to is a daemon of its own,
+  // resolved again at every poll (a headless Service: one per pod).
+  bool each_address = false;
+  // TLS to the daemons, files read; plaintext by default.
   internal::ChannelSecurity security;
-  // Jobs to follow; empty means every job the daemon has.
+  // Jobs to follow; empty means every job the daemons have.
   std::vector<std::string> jobs;
   absl::Duration interval = absl::Milliseconds(500);
   // Replaces the jobs' expected totals when non-zero.
@@ -50,6 +46,7 @@ struct ReporterOptions {
 
 // INVALID_ARGUMENT naming the rule when a followed job's name could never
 // exist on a daemon, so a typo fails at once instead of waiting forever.
+// (DaemonSet::Validate checks the servers.)
 absl::Status ValidateOptions(const ReporterOptions& options);
 
 // Where the reporter writes. Everything meant for people (progress lines,
@@ -64,24 +61,41 @@ struct ReporterOutput {
   std::shared_ptr<spdlog::logger> json;
 };
 
-// Polls the daemon every interval and writes one line per job per poll, then
-// the summary when it stops. Keeps polling through daemon restarts.
-// Not thread-safe: Run is called once, from one thread.
+// Polls the daemons every interval and writes one line per job per poll
+// (each job summed over the daemons), then the summary when it stops. Keeps
+// polling through daemon restarts; while a daemon is missing, the lines say
+// the sums are partial. Not thread-safe: Run is called once, from one thread.
 class Reporter {
  public:
   Reporter(ReporterOptions options, ReporterOutput output);
 
-  // Polls until the jobs are complete (with until_done), the daemon answers
-  // with an error, or `stop` becomes true; returns the exit code.
+  // Polls until the jobs are complete (with until_done), a daemon answers
+  // with an error the reporter cannot go on from, or `stop` becomes true;
+  // returns the exit code.
   int Run(const std::atomic<bool>& stop);
 
  private:
-  // The followed jobs as the daemon has them now, with every call ending by
-  // `deadline`; UNAVAILABLE etc. when it cannot be reached.
-  absl::StatusOr<std::vector<v1::Job>> Poll(absl::Time deadline);
-  void Report(const std::vector<v1::Job>& jobs, absl::Time now);
-  // The exit code for an error the daemon answered a poll with.
-  int OnDaemonError(const absl::Status& status);
+  // The last state seen of a followed job, and of the daemons it was summed
+  // over, for the summary.
+  struct Seen {
+    v1::Job job;
+    DaemonCoverage coverage;
+  };
+
+  // One poll: the daemons asked, their answers, and the sums.
+  struct Polled {
+    DaemonSet::Resolution daemons;
+    std::vector<DaemonAnswer> answers;
+    PollSum sum;
+  };
+
+  // Asks every daemon, every call ending by `deadline`, and sums.
+  Polled Poll(absl::Time deadline);
+  void Report(const PollSum& sum, absl::Time now);
+  // The error that ends the reporter: a job name some daemon rejects, or an
+  // error when no daemon answered with counts.
+  std::optional<MissingDaemon> FatalError(const PollSum& sum) const;
+  int OnDaemonError(const MissingDaemon& error);
   // Called on a stop request: a last look at the jobs, then the summary.
   int OnStop();
   void PrintSummary(absl::Time now);
@@ -90,12 +104,13 @@ class Reporter {
 
   const ReporterOptions options_;
   const ReporterOutput out_;
-  std::unique_ptr<v1::ProgressTracker::Stub> stub_;
-  // The last state seen of each followed job, for the summary.
-  std::vector<v1::Job> last_seen_;
-  std::vector<std::string> waiting_for_;  // Named jobs not created yet.
-  // Whether the last successful poll found every followed job complete.
+  DaemonSet daemons_;
+  DaemonWatch watch_;
+  std::vector<Seen> last_seen_;
+  // Whether the last poll with answers found every followed job complete,
+  // and whether some daemon was missing from it.
   bool all_complete_ = false;
+  bool partial_ = false;
 };
 
 }  // namespace progress::reporter

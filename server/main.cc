@@ -1,9 +1,9 @@
 // progressd: the progress-tracker daemon. Parses flags, serves until SIGTERM
 // or SIGINT, then shuts down within the grace period and exits 0.
-#include <signal.h>
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <memory>
 #include <string>
@@ -22,6 +22,7 @@
 #include "registry/job_registry.h"
 #include "rpc/progress_server.h"
 #include "rpc/server_tls.h"
+#include "stop_signals.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
           "host:port for gRPC. Loopback by default; use 0.0.0.0:PORT to accept "
@@ -110,16 +111,8 @@ std::string BoundAddress(const std::string& listen, int port) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // Signals are taken synchronously by sigwait below; block them before any
-  // thread exists so every gRPC thread inherits the mask. Blocking is also
-  // what stops progressd as PID 1 in a container: the kernel drops a signal
-  // sent to a PID namespace's init when its action is the default, but never
-  // a blocked one (deploy/container-test sends SIGTERM both ways).
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  // Before any thread exists, so that every thread inherits the mask.
+  const progress::StopSignals stop_signals;
 
   // --help lists this file's flags; gRPC's and Abseil's own stay under
   // --helpfull.
@@ -258,8 +251,7 @@ int main(int argc, char** argv) {
       absl::FormatDuration(absl::GetFlag(FLAGS_shutdown_delay)),
       absl::FormatDuration(absl::GetFlag(FLAGS_shutdown_grace)));
 
-  int signal_number = 0;
-  sigwait(&stop_signals, &signal_number);
+  const int signal_number = stop_signals.Wait();
   server.ReportNotServing();
   const absl::Duration delay = absl::GetFlag(FLAGS_shutdown_delay);
   if (delay > absl::ZeroDuration()) {
@@ -267,8 +259,7 @@ int main(int argc, char** argv) {
         "progressd received {}; health is NOT_SERVING, still serving for {} "
         "(a second signal stops sooner)",
         strsignal(signal_number), absl::FormatDuration(delay));
-    const timespec timeout = absl::ToTimespec(delay);
-    sigtimedwait(&stop_signals, nullptr, &timeout);
+    stop_signals.WaitFor(delay);
   }
   const absl::Duration grace = absl::GetFlag(FLAGS_shutdown_grace);
   spdlog::info(

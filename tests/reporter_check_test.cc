@@ -2,6 +2,7 @@
 // and scripts run it: the exit code and at most one line per failing daemon.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <string>
 #include <vector>
@@ -65,6 +66,25 @@ TEST(ReporterCheckTest, NotServingIsSix) {
   EXPECT_THAT(
       check.output(),
       HasSubstr(stopping.address() + " is NOT_SERVING: it is shutting down"));
+}
+
+TEST(ReporterCheckTest, ARealDaemonInItsShutdownDelayIsSix) {
+  Daemon daemon({"--shutdown_delay=60s"});
+  ASSERT_GT(daemon.port(), 0);
+  ASSERT_EQ(Check(daemon.address()).WaitForExit(kExitWait), 0);
+  daemon.process().Signal(SIGTERM);
+  // The daemon still serves calls during the delay; only health says no.
+  int exit_code = 0;
+  std::string output;
+  for (int attempt = 0; attempt < 100 && exit_code == 0; ++attempt) {
+    ChildProcess check = Check(daemon.address());
+    exit_code = check.WaitForExit(kExitWait).value_or(-1);
+    output = check.output();
+  }
+  EXPECT_EQ(exit_code, 6) << output;
+  EXPECT_THAT(output, HasSubstr(" is NOT_SERVING: it is shutting down"));
+  daemon.process().Signal(SIGTERM);  // ends the delay
+  EXPECT_EQ(daemon.process().WaitForExit(kExitWait), 0);
 }
 
 TEST(ReporterCheckTest, NoHealthServiceIsOne) {

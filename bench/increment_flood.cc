@@ -32,6 +32,7 @@
 #include "progress/v1/progress.grpc.pb.h"
 #include "registry/job_registry.h"
 #include "rpc/progress_server.h"
+#include "tls_flags.h"
 
 ABSL_FLAG(std::string, server, "",
           "Daemon to load (host:port). Empty: start one in this process on a "
@@ -48,21 +49,6 @@ ABSL_FLAG(absl::Duration, scrape_interval, absl::Seconds(1),
           "Time between scrapes in the second flood.");
 ABSL_FLAG(int, daemon_pid, 0,
           "The daemon's pid: reports its CPU time per Increment message.");
-ABSL_FLAG(
-    bool, tls, false,
-    "Connect to --server with TLS (gRPC's default roots unless --tls_ca). "
-    "false: $PROGRESS_TRACKER_TLS decides.");
-ABSL_FLAG(std::string, tls_ca, "",
-          "PEM CA of the daemon's certificate; turns TLS on. Empty: "
-          "$PROGRESS_TRACKER_TLS_CA.");
-ABSL_FLAG(std::string, tls_cert, "",
-          "PEM client certificate (mTLS); turns TLS on. Empty: "
-          "$PROGRESS_TRACKER_TLS_CERT.");
-ABSL_FLAG(std::string, tls_key, "",
-          "PEM key of --tls_cert. Empty: $PROGRESS_TRACKER_TLS_KEY.");
-ABSL_FLAG(std::string, tls_server_name, "",
-          "Name in the daemon's certificate, if not --server's host. Empty: "
-          "$PROGRESS_TRACKER_TLS_SERVER_NAME.");
 
 namespace {
 
@@ -98,20 +84,6 @@ std::unique_ptr<ProgressTracker::Stub> NewStub(
   progress::internal::AddSecurityArguments(security, &args);
   return ProgressTracker::NewStub(grpc::CreateCustomChannel(
       address, progress::internal::Credentials(security), args));
-}
-
-// TLS for the client channels, from the flags and then the environment.
-absl::StatusOr<ChannelSecurity> SecurityFromFlags() {
-  progress::internal::TlsSettings tls;
-  tls.tls = absl::GetFlag(FLAGS_tls);
-  tls.ca_file = absl::GetFlag(FLAGS_tls_ca);
-  tls.cert_file = absl::GetFlag(FLAGS_tls_cert);
-  tls.key_file = absl::GetFlag(FLAGS_tls_key);
-  tls.server_name = absl::GetFlag(FLAGS_tls_server_name);
-  absl::StatusOr<progress::internal::TlsSettings> settings =
-      progress::internal::WithEnvironment(tls);
-  if (!settings.ok()) return settings.status();
-  return progress::internal::LoadChannelSecurity(*settings);
 }
 
 void Print(const char* label, const Percentiles& p) {
@@ -225,7 +197,8 @@ int main(int argc, char** argv) {
   const std::string job = absl::GetFlag(FLAGS_job);
   const int stream_count = absl::GetFlag(FLAGS_streams);
 
-  const absl::StatusOr<ChannelSecurity> security = SecurityFromFlags();
+  const absl::StatusOr<ChannelSecurity> security =
+      progress::internal::ChannelSecurityFromFlags();
   if (!security.ok()) {
     std::fprintf(stderr, "%s\n", security.status().ToString().c_str());
     return 2;

@@ -26,6 +26,7 @@
 #include "repeated_flags.h"
 #include "reporter.h"
 #include "reporter_logging.h"
+#include "tls_flags.h"
 
 ABSL_FLAG(std::vector<std::string>, server, {},
           "progressd daemons to poll (host:port); repeat the flag or separate "
@@ -61,21 +62,6 @@ ABSL_FLAG(absl::Duration, connect_timeout, absl::Seconds(10),
           "Exit with status 3 if a --server is not reached within this time "
           "of starting. Once reached, the reporter keeps polling through "
           "outages. With --check, how long to keep trying: 2s unless given.");
-ABSL_FLAG(bool, tls, false,
-          "Connect with TLS, trusting gRPC's default roots unless --tls_ca "
-          "is given. false: $PROGRESS_TRACKER_TLS (1/true) decides.");
-ABSL_FLAG(std::string, tls_ca, "",
-          "PEM CA certificate(s) the daemon's certificate must be signed by; "
-          "turns TLS on. Empty: $PROGRESS_TRACKER_TLS_CA.");
-ABSL_FLAG(std::string, tls_cert, "",
-          "PEM client certificate, for a daemon that requires one (mTLS); "
-          "turns TLS on. Empty: $PROGRESS_TRACKER_TLS_CERT.");
-ABSL_FLAG(std::string, tls_key, "",
-          "PEM private key of --tls_cert. Empty: $PROGRESS_TRACKER_TLS_KEY.");
-ABSL_FLAG(std::string, tls_server_name, "",
-          "Name the daemon's certificate must carry when it is not --server's "
-          "host. Empty: $PROGRESS_TRACKER_TLS_SERVER_NAME.");
-
 namespace {
 
 using progress::reporter::kExitOk;
@@ -124,7 +110,8 @@ std::vector<std::string> Servers() {
 int main(int argc, char** argv) {
   absl::FlagsUsageConfig usage_config;
   usage_config.contains_help_flags = [](absl::string_view path) {
-    return absl::EndsWith(path, "reporter/main.cc");
+    return absl::EndsWith(path, "reporter/main.cc") ||
+           progress::internal::IsTlsFlagFile(path);
   };
   absl::SetFlagsUsageConfig(usage_config);
   absl::SetProgramUsageMessage(
@@ -190,17 +177,8 @@ int main(int argc, char** argv) {
     log->error("--interval must be positive");
     return kExitUsage;
   }
-  progress::internal::TlsSettings tls;
-  tls.tls = absl::GetFlag(FLAGS_tls);
-  tls.ca_file = absl::GetFlag(FLAGS_tls_ca);
-  tls.cert_file = absl::GetFlag(FLAGS_tls_cert);
-  tls.key_file = absl::GetFlag(FLAGS_tls_key);
-  tls.server_name = absl::GetFlag(FLAGS_tls_server_name);
-  absl::StatusOr<progress::internal::TlsSettings> settings =
-      progress::internal::WithEnvironment(tls);
   absl::StatusOr<progress::internal::ChannelSecurity> security =
-      settings.ok() ? progress::internal::LoadChannelSecurity(*settings)
-                    : settings.status();
+      progress::internal::ChannelSecurityFromFlags();
   if (!security.ok()) {
     log->error("{}", std::string(security.status().message()));
     return progress::reporter::kExitUsage;

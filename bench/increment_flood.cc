@@ -23,6 +23,8 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/flags/usage_config.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -191,6 +193,13 @@ void Report(const char* label, const FloodResult& result, bool with_cpu) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // --help lists this file's flags and the shared TLS ones.
+  absl::FlagsUsageConfig usage_config;
+  usage_config.contains_help_flags = [](absl::string_view path) {
+    return absl::EndsWith(path, "increment_flood.cc") ||
+           progress::internal::IsTlsFlagFile(path);
+  };
+  absl::SetFlagsUsageConfig(usage_config);
   absl::SetProgramUsageMessage(
       "Floods a daemon with Increment streams and times GetCounts meanwhile.");
   absl::ParseCommandLine(argc, argv);

@@ -104,7 +104,32 @@ TEST(DaemonSetTest, EachAddressAsksEveryAddressAndResolvesAtEveryCall) {
   EXPECT_THAT(Targets(second), ElementsAre("10.0.0.2:50051", "10.0.0.3:50051"));
   // The daemon that stayed keeps its channel, and so its connection.
   EXPECT_EQ(second.daemons[0].channel, first.daemons[1].channel);
-  EXPECT_THAT(second.unresolved, IsEmpty());
+}
+
+TEST(DaemonSetTest, ADaemonThatStopsResolvingStaysMissingUntilItIsBack) {
+  // Its counts are still part of every total: dropping it from the set
+  // silently would shrink the sums (and let --until_done end on them).
+  FakeDns dns;
+  dns.table_["nodes:50051"] = {"10.0.0.1:50051", "10.0.0.2:50051"};
+  DaemonSet set({"nodes:50051"}, true, dns.resolver(), LazyChannel);
+  set.Resolve();
+
+  dns.table_["nodes:50051"] = {"10.0.0.2:50051"};
+  for (int poll = 0; poll < 2; ++poll) {
+    const DaemonSet::Resolution hidden = set.Resolve();
+    EXPECT_THAT(Targets(hidden), ElementsAre("10.0.0.2:50051"));
+    ASSERT_EQ(hidden.unresolved.size(), 1u);
+    EXPECT_EQ(hidden.unresolved[0].server, "10.0.0.1:50051");
+    EXPECT_TRUE(absl::IsUnavailable(hidden.unresolved[0].status));
+    EXPECT_THAT(std::string(hidden.unresolved[0].status.message()),
+                ::testing::HasSubstr("no longer among the addresses of "
+                                     "nodes:50051"));
+  }
+
+  dns.table_["nodes:50051"] = {"10.0.0.1:50051", "10.0.0.2:50051"};
+  const DaemonSet::Resolution back = set.Resolve();
+  EXPECT_THAT(Targets(back), ElementsAre("10.0.0.1:50051", "10.0.0.2:50051"));
+  EXPECT_THAT(back.unresolved, IsEmpty());
 }
 
 TEST(DaemonSetTest, AnAddressTwoNamesShareIsOneDaemon) {

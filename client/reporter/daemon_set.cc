@@ -173,7 +173,26 @@ DaemonSet::Resolution DaemonSet::Resolve() {
     }
     for (const std::string& target : *targets) add(server, target);
   }
-  // Daemons that left the set (pods that went) close their connections.
+  // A daemon that stopped resolving (a pod that went, or one DNS hides
+  // while it is not ready) still holds counts that belong in the sums:
+  // leaving it out silently would shrink every total, and --until_done
+  // could end on a short one. It stays missing, and the poll partial,
+  // until it resolves again.
+  absl::flat_hash_set<std::string> failed_servers;
+  for (const Unresolved& name : resolution.unresolved) {
+    failed_servers.insert(name.server);
+  }
+  for (const auto& [target, server] : ever_resolved_) {
+    if (seen.contains(target) || failed_servers.contains(server)) continue;
+    resolution.unresolved.push_back(
+        {target, absl::UnavailableError(absl::StrCat(
+                     "no longer among the addresses of ", server,
+                     "; its counts are missing from the sums until it is"))});
+  }
+  for (const Daemon& daemon : resolution.daemons) {
+    ever_resolved_.emplace(daemon.address.target, daemon.address.server);
+  }
+  // Daemons that left the set close their connections.
   absl::erase_if(channels_, [&seen](const auto& entry) {
     return !seen.contains(entry.first);
   });

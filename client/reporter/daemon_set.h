@@ -88,8 +88,9 @@ class DaemonSet {
 
   // The daemons to ask now. With each_address every entry is resolved again
   // each call, since pods come and go. A daemon that stays keeps its
-  // channel (and connection) from call to call; one that went is dropped.
-  // The same target twice is one daemon.
+  // channel (and connection) from call to call. One that no longer
+  // resolves is listed as unresolved under its own address, since its
+  // counts are missing from the sums. The same target twice is one daemon.
   Resolution Resolve();
 
   const std::vector<std::string>& servers() const { return servers_; }
@@ -104,6 +105,8 @@ class DaemonSet {
   const Resolver resolver_;
   const ChannelFactory channel_factory_;
   absl::flat_hash_map<std::string, std::shared_ptr<grpc::Channel>> channels_;
+  // Every target a name has resolved to, and that name (each_address).
+  absl::flat_hash_map<std::string, std::string> ever_resolved_;
 };
 
 }  // namespace progress::reporter

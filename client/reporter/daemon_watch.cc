@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "daemon_poller.h"
@@ -44,9 +45,15 @@ void DaemonWatch::LogResolution(const DaemonSet::Resolution& resolution) {
                targets.size() == 1 ? "" : "s", absl::StrJoin(targets, ", "));
     before = targets;
   }
-  // Forget daemons no longer resolved: if one comes back, it is new.
-  absl::erase_if(states_, [this](const auto& entry) {
+  // Forget daemons no longer listed at all: if one comes back, it is new.
+  // One listed as unresolved keeps its state, so it is reported once.
+  absl::flat_hash_set<std::string> unresolved;
+  for (const DaemonSet::Unresolved& name : resolution.unresolved) {
+    unresolved.insert(name.server);
+  }
+  absl::erase_if(states_, [this, &unresolved](const auto& entry) {
     return !server_of_.contains(entry.first) &&
+           !unresolved.contains(entry.first) &&
            std::find(servers_.begin(), servers_.end(), entry.first) ==
                servers_.end();
   });

@@ -195,14 +195,24 @@ int main(int argc, char** argv) {
     metrics_options.version = PROGRESS_VERSION;
     progress::MetricsTls metrics_tls;
     if (tls_on) {
-      // /metrics is read-only and often scraped on loopback: without HTTPS
-      // it still serves, and says so.
+      // Without HTTPS, /metrics (read-only) may still serve on loopback,
+      // and says so; anywhere else that would undo what TLS was asked for.
       if (absl::Status https = progress::PrepareCivetwebTls(); https.ok()) {
         metrics_tls = {tls_files.cert_file, tls_files.key_file,
                        tls_files.client_ca_file};
+      } else if (progress::IsLoopbackAddress(metrics_listen)) {
+        spdlog::warn(
+            "/metrics stays plain HTTP on loopback: cannot serve "
+            "HTTPS ({})",
+            std::string(https.message()));
       } else {
-        spdlog::warn("/metrics stays plain HTTP: cannot serve HTTPS ({})",
-                     std::string(https.message()));
+        server.Shutdown(absl::ZeroDuration());
+        return Fail(absl::StrCat(
+            "progressd cannot start: TLS is on but /metrics on ",
+            metrics_listen, " cannot serve HTTPS (", https.message(),
+            "), and it will not serve metrics in plaintext off loopback: "
+            "install progressd with its civetweb OpenSSL shims, or move "
+            "--metrics_listen to loopback"));
       }
     }
     auto endpoint = progress::MetricsEndpoint::Start(

@@ -2,7 +2,10 @@
 // says at start-up, and /metrics over HTTPS.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
 
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -14,6 +17,7 @@ namespace progress {
 namespace {
 
 using ::progress::testing::Cert;
+using ::progress::testing::ChildProcess;
 using ::progress::testing::CommandResult;
 using ::progress::testing::Daemon;
 using ::progress::testing::RunCommand;
@@ -132,6 +136,36 @@ TEST(ProgressdTlsTest, NonLoopbackWithTlsOrLoopbackDoesNotWarn) {
   ASSERT_TRUE(loopback.process().WaitForOutput("progressd listening on"));
   EXPECT_THAT(tls.process().output(), Not(HasSubstr("without TLS")));
   EXPECT_THAT(loopback.process().output(), Not(HasSubstr("without TLS")));
+}
+
+TEST(ProgressdTlsTest, WithoutHttpsMetricsStayOnLoopbackOrTheDaemonRefuses) {
+  // A progressd without its civetweb OpenSSL shims beside it (they are
+  // found through $ORIGIN) cannot serve HTTPS.
+  const std::string alone =
+      absl::StrCat(::testing::TempDir(), "/progressd-", getpid(), "-alone");
+  ASSERT_EQ(
+      RunCommand(absl::StrCat("cp ", PROGRESSD_PATH, " ", alone)).exit_code, 0);
+  const std::string tls =
+      absl::StrCat(" --listen=127.0.0.1:0 --tls_cert=", Cert("server.pem"),
+                   " --tls_key=", Cert("server.key"));
+  const CommandResult open =
+      RunCommand(absl::StrCat(alone, tls, " --metrics_listen=0.0.0.0:0"));
+  EXPECT_EQ(open.exit_code, 2) << open.output;
+  EXPECT_THAT(open.output,
+              HasSubstr("will not serve metrics in plaintext off loopback"));
+
+  // On loopback it serves /metrics in plain HTTP, and says why.
+  ChildProcess loopback(
+      {alone, "--listen=127.0.0.1:0", "--tls_cert=" + Cert("server.pem"),
+       "--tls_key=" + Cert("server.key"), "--metrics_listen=127.0.0.1:0"});
+  EXPECT_TRUE(loopback.WaitForOutput("progressd listening on"))
+      << loopback.output();
+  EXPECT_THAT(loopback.output(),
+              HasSubstr("/metrics stays plain HTTP on loopback: cannot serve "
+                        "HTTPS (cannot load libprogress_civetweb"));
+  loopback.Signal(SIGTERM);
+  EXPECT_EQ(loopback.WaitForExit(absl::Seconds(20)), 0);
+  std::remove(alone.c_str());
 }
 
 TEST(ProgressdTlsTest, MetricsAreServedOverHttpsWithTheSameCertificate) {

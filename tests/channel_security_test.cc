@@ -66,6 +66,26 @@ TEST_F(ChannelSecurityTest, TlsVariableAcceptsOnlyBooleans) {
               HasSubstr("PROGRESS_TRACKER_TLS must be"));
 }
 
+TEST_F(ChannelSecurityTest,
+       AnExplicitPlaintextVariableIgnoresTheFileVariables) {
+  setenv("PROGRESS_TRACKER_TLS", "0", 1);
+  setenv("PROGRESS_TRACKER_TLS_CA", "/env/ca.pem", 1);
+  setenv("PROGRESS_TRACKER_TLS_CERT", "/env/cert.pem", 1);
+  setenv("PROGRESS_TRACKER_TLS_KEY", "/env/key.pem", 1);
+  absl::StatusOr<TlsSettings> settings = WithEnvironment({});
+  ASSERT_TRUE(settings.ok()) << settings.status();
+  absl::StatusOr<ChannelSecurity> security = LoadChannelSecurity(*settings);
+  ASSERT_TRUE(security.ok()) << security.status();
+  EXPECT_FALSE(security->tls);
+  // A file given explicitly (an option or a flag) still means TLS.
+  TlsSettings given;
+  given.ca_file = "/given/ca.pem";
+  settings = WithEnvironment(given);
+  ASSERT_TRUE(settings.ok());
+  EXPECT_EQ(settings->ca_file, "/given/ca.pem");
+  EXPECT_TRUE(settings->cert_file.empty());
+}
+
 TEST_F(ChannelSecurityTest, NothingSetIsPlaintext) {
   absl::StatusOr<ChannelSecurity> security = LoadChannelSecurity({});
   ASSERT_TRUE(security.ok());

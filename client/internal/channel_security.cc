@@ -90,8 +90,12 @@ absl::StatusOr<TlsSettings> WithEnvironment(TlsSettings given) {
         absl::AsciiStrToLower(value != nullptr ? value : "");
     if (text == "1" || text == "true" || text == "yes") {
       given.tls = true;
-    } else if (!text.empty() && text != "0" && text != "false" &&
-               text != "no") {
+    } else if (text == "0" || text == "false" || text == "no") {
+      // An explicit "plaintext" wins over TLS files that come from the
+      // environment too (a cluster-wide CA variable, say); files given as
+      // options or flags still turn TLS on.
+      return given;
+    } else if (!text.empty()) {
       return absl::InvalidArgumentError(
           absl::StrCat(kTlsEnv, " must be 1, true or yes (TLS) or 0, false or ",
                        "no (plaintext), not '", value, "'"));

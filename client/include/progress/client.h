@@ -120,7 +120,8 @@ typedef struct progress_client_options {
    * alias). $PROGRESS_TRACKER_TLS_SERVER_NAME. */
   const char* tls_server_name;
   /* 1: TLS even without a CA file, trusting gRPC's default roots.
-   * $PROGRESS_TRACKER_TLS (1/true/yes or 0/false/no). */
+   * 0: $PROGRESS_TRACKER_TLS (1/true/yes or 0/false/no); an explicit 0
+   * there means plaintext and ignores the TLS file variables. */
   int tls;
 } progress_client_options;
 

@@ -7,11 +7,6 @@
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
 #include <grpcpp/create_channel.h>
-#include <grpcpp/generic/async_generic_service.h>
-#include <grpcpp/health_check_service_interface.h>
-#include <grpcpp/security/server_credentials.h>
-#include <grpcpp/server.h>
-#include <grpcpp/server_builder.h>
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -24,6 +19,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "child_process.h"
+#include "not_progressd.h"
 #include "progress/v1/progress.grpc.pb.h"
 #include "test_server.h"
 
@@ -126,38 +122,6 @@ inline bool Field(const google::protobuf::Struct& object,
                   const std::string& name) {
   return object.fields().at(name).bool_value();
 }
-
-// A gRPC server on loopback that is not progressd: gRPC's default generic
-// service answers every method UNIMPLEMENTED. Its health service (gRPC's
-// own) is off, or says what `health` asks of progressd's service name.
-class NotProgressd {
- public:
-  enum class Health { kOff, kNotServing, kWithoutTheService };
-
-  explicit NotProgressd(Health health) {
-    // A process-wide switch, read when a server is built.
-    grpc::EnableDefaultHealthCheckService(health != Health::kOff);
-    grpc::ServerBuilder builder;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
-                             &port_);
-    builder.RegisterCallbackGenericService(&unknown_methods_);
-    server_ = builder.BuildAndStart();
-    EXPECT_NE(server_, nullptr);
-    if (health == Health::kNotServing) {
-      server_->GetHealthCheckService()->SetServingStatus(
-          "progress.v1.ProgressTracker", false);
-    }
-  }
-  ~NotProgressd() {
-    if (server_ != nullptr) server_->Shutdown();
-  }
-  std::string address() const { return absl::StrCat("127.0.0.1:", port_); }
-
- private:
-  grpc::CallbackGenericService unknown_methods_;
-  int port_ = 0;
-  std::unique_ptr<grpc::Server> server_;
-};
 
 }  // namespace progress::testing
 

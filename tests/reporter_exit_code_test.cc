@@ -1,10 +1,6 @@
 // progress-reporter's exit codes, as a process against servers in this
 // process: what a script running it can tell apart.
 #include <gmock/gmock.h>
-#include <grpcpp/generic/async_generic_service.h>
-#include <grpcpp/security/server_credentials.h>
-#include <grpcpp/server.h>
-#include <grpcpp/server_builder.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -14,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "child_process.h"
 #include "names.h"
+#include "not_progressd.h"
 #include "reporter_test_helpers.h"
 #include "test_server.h"
 
@@ -22,6 +19,7 @@ namespace {
 
 using ::progress::testing::ChildProcess;
 using ::progress::testing::Lines;
+using ::progress::testing::NotProgressd;
 using ::progress::testing::RunReporter;
 using ::progress::testing::Send;
 using ::progress::testing::StartJob;
@@ -34,30 +32,6 @@ using ::testing::Not;
 // timeout instead of exiting for the reason under test fails the test.
 constexpr char kPatientConnect[] = "--connect_timeout=120s";
 constexpr absl::Duration kExitWait = absl::Seconds(30);
-
-// A gRPC server that is not progressd: gRPC's own default generic service
-// answers every method it is asked UNIMPLEMENTED. (gRPC refuses to start a
-// server without any service.)
-class ForeignServer {
- public:
-  ForeignServer() {
-    grpc::ServerBuilder builder;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
-                             &port_);
-    builder.RegisterCallbackGenericService(&unknown_methods_);
-    server_ = builder.BuildAndStart();
-    EXPECT_NE(server_, nullptr);
-  }
-  ~ForeignServer() {
-    if (server_ != nullptr) server_->Shutdown();
-  }
-  std::string address() const { return absl::StrCat("127.0.0.1:", port_); }
-
- private:
-  grpc::CallbackGenericService unknown_methods_;
-  int port_ = 0;
-  std::unique_ptr<grpc::Server> server_;
-};
 
 // Expects `output` to end with the summary block, its Final line `final`.
 void ExpectFinalBlock(const std::string& output, const std::string& final) {
@@ -114,7 +88,7 @@ TEST(ReporterExitCodeTest, NameTheDaemonRejectsIsTwo) {
 }
 
 TEST(ReporterExitCodeTest, ServerThatIsNotProgressdIsOne) {
-  ForeignServer foreign;
+  NotProgressd foreign(NotProgressd::Health::kOff);
   for (const char* jobs : {"--job=named", "--job="}) {
     ChildProcess reporter =
         RunReporter(foreign.address(), {jobs, kPatientConnect});

@@ -1,14 +1,10 @@
 #include "progress_format.h"
 
-#include <cmath>
-
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
 namespace progress::reporter {
 namespace {
-
-constexpr char kRule[] = "--------------------------------------------------";
 
 // A partial note names at most this many missing daemons: with one daemon
 // per node, a lost zone could be hundreds.
@@ -66,86 +62,24 @@ std::string JsonStrings(const std::vector<std::string>& texts) {
 
 }  // namespace
 
-double ProgressView::rate() const {
-  const double seconds = absl::ToDoubleSeconds(elapsed);
-  return seconds > 0.0 ? processed() / seconds : 0.0;
-}
-
-std::optional<double> ProgressView::percent() const {
-  if (total == 0) return std::nullopt;
-  return 100.0 * static_cast<double>(processed()) / static_cast<double>(total);
-}
-
-std::optional<absl::Duration> ProgressView::eta() const {
-  // The recent rate follows a job that speeds up or slows down; the average
-  // since the first update would promise the pace of its warm-up.
-  const double pace = recent_rate > 0.0 ? recent_rate : rate();
-  if (total == 0 || processed() >= total || done || pace <= 0.0) {
-    return std::nullopt;
-  }
-  return absl::Seconds(static_cast<double>(total - processed()) / pace);
-}
-
-bool ProgressView::complete() const {
-  return done || (total > 0 && processed() >= total);
-}
-
 ProgressView ViewOf(const v1::Job& job, uint64_t total_override,
                     absl::Time now) {
-  ProgressView view;
+  JobProgress progress;
+  progress.success = job.success();
+  progress.failure = job.failure();
+  progress.expected_total = job.expected_total();
+  if (job.has_first_update_time()) {
+    progress.first_update = FromProto(job.first_update_time());
+  }
+  if (job.has_last_update_time()) {
+    progress.last_update = FromProto(job.last_update_time());
+  }
+  if (job.has_finish_time()) progress.finish = FromProto(job.finish_time());
+  progress.recent_rate = job.recent_rate();
+  progress.done = job.done();
+  ProgressView view = ViewOfProgress(progress, total_override, now);
   view.job = job.name();
-  view.success = job.success();
-  view.failure = job.failure();
-  view.total = total_override > 0 ? total_override : job.expected_total();
-  view.done = job.done();
-  view.recent_rate = job.recent_rate();
-  // The clock starts at the first update, not at creation: a driver may
-  // start a job long before its workers send anything, and that wait is not
-  // the job's pace.
-  if (!job.has_first_update_time()) return view;
-  const absl::Time started = FromProto(job.first_update_time());
-  // A finished job's clock stops at its finish; one that reached its total
-  // stops at its last update, so the summary's rate is the job's own.
-  absl::Time end = now;
-  if (job.has_finish_time()) {
-    end = FromProto(job.finish_time());
-  } else if (view.complete() && job.has_last_update_time()) {
-    end = FromProto(job.last_update_time());
-  }
-  view.elapsed = std::max(end - started, absl::ZeroDuration());
   return view;
-}
-
-std::string WithThousands(uint64_t value) {
-  std::string digits = absl::StrCat(value);
-  std::string out;
-  const int first_group = digits.size() % 3 == 0 ? 3 : digits.size() % 3;
-  out.append(digits, 0, first_group);
-  for (size_t i = first_group; i < digits.size(); i += 3) {
-    out += ',';
-    out.append(digits, i, 3);
-  }
-  return out;
-}
-
-std::string FormatProgressLine(const ProgressView& view) {
-  std::string line =
-      absl::StrCat("Progress: ", WithThousands(view.processed()));
-  if (const std::optional<double> percent = view.percent()) {
-    absl::StrAppend(&line, "/", WithThousands(view.total),
-                    absl::StrFormat(" (%.1f%%)", *percent));
-  }
-  absl::StrAppend(
-      &line, " | success: ", WithThousands(view.success),
-      " | failure: ", WithThousands(view.failure), " | ",
-      WithThousands(static_cast<uint64_t>(std::llround(view.rate()))),
-      " rec/s | ",
-      absl::StrFormat("%.1fs elapsed", absl::ToDoubleSeconds(view.elapsed)));
-  if (const std::optional<absl::Duration> eta = view.eta()) {
-    absl::StrAppend(
-        &line, absl::StrFormat(", ETA %.1fs", absl::ToDoubleSeconds(*eta)));
-  }
-  return line;
 }
 
 std::string FormatPartial(const DaemonCoverage& coverage) {
@@ -156,16 +90,9 @@ std::string FormatSummary(const ProgressView& view,
                           const DaemonCoverage* coverage) {
   std::string partial_line;
   if (coverage != nullptr && coverage->partial()) {
-    partial_line = absl::StrCat("Partial: ", MissingDaemons(*coverage), "\n");
+    partial_line = absl::StrCat("Partial: ", MissingDaemons(*coverage));
   }
-  return absl::StrCat(
-      kRule, "\n", "Final: ", WithThousands(view.processed()), " total | ",
-      WithThousands(view.success), " success | ", WithThousands(view.failure),
-      " failure\n",
-      absl::StrFormat("Time: %.1fs | Rate: ",
-                      absl::ToDoubleSeconds(view.elapsed)),
-      WithThousands(static_cast<uint64_t>(std::llround(view.rate()))),
-      " rec/s\n", partial_line, kRule);
+  return FormatFinalBlock(view, partial_line);
 }
 
 std::string FormatJson(const ProgressView& view, absl::Time now,

@@ -2,15 +2,14 @@
 // translation around ClientCore. Nothing C++ crosses this boundary.
 #include <atomic>
 #include <cstdlib>
-#include <exception>
 #include <memory>
-#include <new>
 #include <string>
 #include <utility>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "c_api_errors.h"
 #include "client_core.h"
 #include "fork_handlers.h"
 #include "library_logger.h"
@@ -23,38 +22,14 @@ struct progress_client {
 namespace {
 
 using progress::client::ClientCore;
+using progress::client::Fail;
+using progress::client::Guarded;
 using progress::client::JobCounter;
+using progress::client::Report;
 
-thread_local std::string last_error;
 // Set once the default client exists, so destroy can refuse it without
 // creating it.
 std::atomic<progress_client*> default_client{nullptr};
-
-int Report(const absl::Status& status) {
-  if (status.ok()) return PROGRESS_OK;
-  last_error = std::string(status.message());
-  return static_cast<int>(status.code());
-}
-
-int Fail(int code, const char* message) {
-  last_error = message;
-  return code;
-}
-
-// Runs `body`, turning any exception into a status so none unwinds into C.
-template <typename Body>
-int Guarded(Body&& body) {
-  try {
-    return body();
-  } catch (const std::bad_alloc&) {
-    return Fail(PROGRESS_RESOURCE_EXHAUSTED, "out of memory");
-  } catch (const std::exception& error) {
-    last_error = error.what();
-    return PROGRESS_INTERNAL;
-  } catch (...) {
-    return Fail(PROGRESS_INTERNAL, "unknown exception");
-  }
-}
 
 absl::Duration Millis(int64_t milliseconds) {
   return absl::Milliseconds(milliseconds < 0 ? 0 : milliseconds);
@@ -270,7 +245,7 @@ int progress_set_log_level(const char* level) {
       [&]() -> int { return Report(progress::client::SetLogLevel(level)); });
 }
 
-const char* progress_last_error(void) { return last_error.c_str(); }
+const char* progress_last_error(void) { return progress::client::LastError(); }
 
 const char* progress_status_name(int code) {
   static const char* const kNames[] = {"OK",

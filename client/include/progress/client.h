@@ -50,6 +50,7 @@
 #ifndef PROGRESS_CLIENT_H_
 #define PROGRESS_CLIENT_H_
 
+#include <stddef.h>
 #include <stdint.h>
 
 #if defined(__GNUC__)
@@ -216,6 +217,36 @@ PROGRESS_API int progress_client_get_counts(progress_client* client,
                                             const char* name,
                                             int64_t timeout_ms,
                                             progress_job_info* out);
+
+/* progress-reporter's text for a job, for clients that show progress
+ * themselves (the Python ProgressReporter does): the same code makes both,
+ * so they read the same. `info` is what progress_client_get_counts()
+ * filled in, `expected_total` (if non-zero) replaces its expected total,
+ * and `now_unix_ns` is the time the figures are shown at (the clock of a
+ * running job stops at its finish, or at its last update once its total is
+ * reached).
+ *
+ * Like snprintf: writes at most `size` bytes, the text cut short if need
+ * be, always NUL-terminated when size > 0, and returns the length of the
+ * whole text (without the NUL), so a call with a NULL buffer and size 0
+ * measures it. -1 (and INVALID_ARGUMENT in progress_last_error()) when
+ * `info` is NULL, or `buffer` is NULL with a non-zero size. */
+
+/* "Progress: 49,800/100,000 (49.8%) | success: 49,800 | failure: 0 |
+ * 3,658 rec/s | 13.6s elapsed, ETA 13.7s"; without a total no "/total
+ * (percent)" and no ETA. */
+PROGRESS_API int progress_format_progress_line(const progress_job_info* info,
+                                               uint64_t expected_total,
+                                               int64_t now_unix_ns,
+                                               char* buffer, size_t size);
+
+/* The closing block, four lines separated by '\n' (no newline at the
+ * end): a dashed rule, "Final: 100,000 total | 100,000 success | 0
+ * failure", "Time: 14.0s | Rate: 7,148 rec/s", a dashed rule. */
+PROGRESS_API int progress_format_summary(const progress_job_info* info,
+                                         uint64_t expected_total,
+                                         int64_t now_unix_ns, char* buffer,
+                                         size_t size);
 
 /* Sets the level of the library's own stderr logger: "trace", "debug",
  * "info", "warn", "error", "critical" or "off". INVALID_ARGUMENT otherwise. */

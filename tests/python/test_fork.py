@@ -119,6 +119,41 @@ def test_multiprocessing_process_delivers_without_flush(daemon, job_name):
                                              100 + 200 + 300 + 400)
 
 
+def count_shutdowns(job_name: str, records: int, calls) -> None:
+    """A child that reports each shutdown of the default client it makes
+    (the exit hook's) through `calls`."""
+    from progress_tracker import _library
+
+    lib = _library.load()
+    real = lib.progress_client_shutdown
+
+    def spy(handle, timeout_ms):
+        calls.put("shutdown")
+        return real(handle, timeout_ms)
+
+    lib.progress_client_shutdown = spy
+    pt.default_client().job(job_name).add_success(records)
+
+
+def test_a_child_that_counted_nothing_skips_the_final_flush(daemon, job_name):
+    pt.default_client().job(job_name).add_success(1)  # used before the fork
+    calls = fork.SimpleQueue()
+    for records in (0, 5):
+        child = fork.Process(target=count_shutdowns,
+                             args=(job_name, records, calls))
+        child.start()
+        join_all([child])
+        calls.put("end")
+    pt.default_client().flush()
+    seen = []
+    while not calls.empty():
+        seen.append(calls.get())
+    # With an unreachable daemon a final flush waits out its timeout, even
+    # with nothing to send: a child that counted nothing does not try.
+    assert seen == ["end", "shutdown", "end"]
+    assert read_counts(daemon, job_name) == (6, 0)
+
+
 def pool_task(job_name: str, records: int, flush: bool) -> int:
     job = pt.default_client().job(job_name)
     for record in range(records):

@@ -36,7 +36,6 @@ from ._errors import (AbortedError, AlreadyExistsError, CancelledError,
                       UnauthenticatedError, UnavailableError,
                       UnimplementedError, UnknownError)
 from ._job import Job
-from ._library import LIBRARY_ENV
 from . import _fork, _library
 
 __version__ = "0.1.0"
@@ -66,7 +65,6 @@ __all__ = [
     "DataLossError",
     "UnauthenticatedError",
     "LibraryNotFoundError",
-    "LIBRARY_ENV",
     "__version__",
 ]
 

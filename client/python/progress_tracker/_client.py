@@ -19,7 +19,7 @@ import gc
 import os
 import threading
 import weakref
-from typing import Any, Dict, List, Optional, Type
+from typing import Any, Dict, List, Optional, Tuple, Type
 
 from . import _args, _job, _library
 from ._counts import JobCounts
@@ -38,21 +38,22 @@ def _load() -> _library.Library:
 # Job of the client being collected. So a client found by the collector is
 # destroyed only once the pass is over.
 _collecting = False
-_destroy_after_collection: List[int] = []
+_destroy_after_collection: List[Tuple[_library.Library, int]] = []
 
 
-def _destroy_when_safe(handle: int) -> None:
+def _destroy_when_safe(lib: _library.Library, handle: int) -> None:
     if _collecting:
-        _destroy_after_collection.append(handle)
+        _destroy_after_collection.append((lib, handle))
     else:
-        _load().progress_client_destroy(handle)
+        lib.progress_client_destroy(handle)
 
 
 def _on_gc(phase: str, _info: Dict[str, int]) -> None:
     global _collecting
     _collecting = phase == "start"
     while not _collecting and _destroy_after_collection:
-        _load().progress_client_destroy(_destroy_after_collection.pop())
+        lib, handle = _destroy_after_collection.pop()
+        lib.progress_client_destroy(handle)
 
 
 gc.callbacks.append(_on_gc)
@@ -122,7 +123,8 @@ class Client:
         self._init(handle.value, float(shutdown_timeout))
         # Frees the C client once this object and all its Jobs are gone;
         # never at exit (see shutdown_open_clients).
-        weakref.finalize(self, _destroy_when_safe, handle.value).atexit = False
+        weakref.finalize(self, _destroy_when_safe, lib,
+                         handle.value).atexit = False
         with _live_lock:
             _live_clients.add(self)
 

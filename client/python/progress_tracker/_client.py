@@ -8,7 +8,8 @@ Client and every Job of it are unreachable (the Client's cache of Jobs makes
 a cycle, so that is when the garbage collector finds them). At interpreter
 exit clients are only shut down (a final flush), never destroyed: daemon
 threads may still be adding, and an add after shutdown is merely counted
-locally.
+locally. Not supported: a __del__ that stores a Job away (resurrects it)
+after its client was collected.
 """
 
 from __future__ import annotations

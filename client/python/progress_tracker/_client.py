@@ -20,7 +20,7 @@ import gc
 import os
 import threading
 import weakref
-from typing import Any, Dict, List, Optional, Tuple, Type
+from typing import Any, Dict, List, Optional, Tuple, Type, Union
 
 from . import _args, _job, _library
 from ._counts import JobCounts
@@ -96,9 +96,9 @@ class Client:
                  flush_interval: float = 0.1,
                  shutdown_timeout: float = 2.0, *,
                  tls: Optional[bool] = None,
-                 tls_ca_file: Optional["os.PathLike[str] | str"] = None,
-                 tls_cert_file: Optional["os.PathLike[str] | str"] = None,
-                 tls_key_file: Optional["os.PathLike[str] | str"] = None,
+                 tls_ca_file: Optional[Union[str, "os.PathLike[str]"]] = None,
+                 tls_cert_file: Optional[Union[str, "os.PathLike[str]"]] = None,
+                 tls_key_file: Optional[Union[str, "os.PathLike[str]"]] = None,
                  tls_server_name: Optional[str] = None) -> None:
         if tls is not None and not isinstance(tls, bool):
             raise TypeError(f"tls must be a bool, not {type(tls).__name__}")

@@ -6,7 +6,9 @@
 #                   [--with-test-tools] [--with-container-tools]
 #
 #   --without-tests         leave out GoogleTest and the tools the tests and the
-#                           demo use (python3, curl, procps, openssl)
+#                           demo use (python3, curl, procps, openssl, and
+#                           pytest, grpcio and protobuf for the Python
+#                           binding's tests)
 #   --without-benchmarks    leave out Google Benchmark
 #   --with-test-tools       also the servers the end-to-end tests run
 #                           (Prometheus) and what the deployment checks read
@@ -22,7 +24,8 @@ build_packages=(
   libabsl-dev libspdlog-dev prometheus-cpp-dev
   libcurl4-openssl-dev libcivetweb-dev zlib1g-dev libssl-dev
 )
-test_packages=(libgtest-dev libgmock-dev python3 curl procps openssl)
+test_packages=(libgtest-dev libgmock-dev python3 curl procps openssl
+  python3-pytest python3-grpcio python3-protobuf)
 benchmark_packages=(libbenchmark-dev)
 test_tool_packages=(prometheus python3-yaml)
 container_tool_packages=(

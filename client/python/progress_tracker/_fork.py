@@ -1,0 +1,78 @@
+"""Final flush for multiprocessing children.
+
+The C library handles fork() itself: in a child the default client is
+renewed and explicit clients made before the fork are "inherited" (their
+calls fail with FAILED_PRECONDITION). What it cannot do is flush a child that
+ends with os._exit(), which skips exit-time handlers: multiprocessing's
+children (fork start method) end that way, and so would lose whatever they
+added in their last flush interval.
+
+multiprocessing does run its own exit finalizers in a child that returns
+normally (Process._bootstrap calls util._exit_function before os._exit), so
+each child gets a multiprocessing.util.Finalize that shuts down the default
+client and the Clients the child made. It has to be registered in the child:
+_bootstrap clears the finalizer registry after the fork and only then runs
+the register_after_fork hooks, so the hook registers it (a finalizer made
+with os.register_at_fork would be cleared).
+
+Not covered, and said in the docs: a child killed by a signal
+(Pool.terminate(), which ``with Pool()`` calls on exit, SIGKILL) loses what
+it had not yet flushed, so such workers should flush at the end of each task
+or batch; and counts added by threads that outlive the child's run() (they
+are joined after the finalizers) are lost unless flushed.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import multiprocessing.util
+import os
+
+from . import _client, _default
+
+# After multiprocessing's own exit finalizers (they run highest priority
+# first, and user code may still count in them).
+_EXIT_PRIORITY = -100
+
+_registered_in_pid = 0
+
+
+class _Hook:
+    """A weakly referenceable owner for register_after_fork, which keeps its
+    hooks in a WeakValueDictionary: this module holds the one instance."""
+
+
+_HOOK = _Hook()
+
+
+def _flush_at_child_exit() -> None:
+    """Shuts down the Clients made in this child, then the default client,
+    each bounded by its shutdown timeout. Never raises."""
+    _client.shutdown_open_clients()
+    try:
+        _default.final_flush_if_made()
+    except Exception:  # noqa: BLE001 - the process is ending
+        pass
+
+
+def _register_exit_flush() -> None:
+    """Registers the exit finalizer in this process, once."""
+    global _registered_in_pid
+    if _registered_in_pid == os.getpid():
+        return
+    _registered_in_pid = os.getpid()
+    multiprocessing.util.Finalize(None, _flush_at_child_exit,
+                                  exitpriority=_EXIT_PRIORITY)
+
+
+def _after_fork_in_child(_hook: _Hook) -> None:
+    _register_exit_flush()
+
+
+def install() -> None:
+    """Arranges the exit flush for every multiprocessing child of this
+    process, and for this process if it is one (the package was first
+    imported inside the child's task)."""
+    multiprocessing.util.register_after_fork(_HOOK, _after_fork_in_child)
+    if multiprocessing.parent_process() is not None:
+        _register_exit_flush()

@@ -1,0 +1,243 @@
+"""fork(): the default client is renewed in children (fresh id, same Job
+objects, counting from zero), explicit clients made before a fork fail there
+clearly, and multiprocessing children deliver exactly: by flushing, or, when
+they return normally, through the binding's exit hook.
+
+Every wait is bounded; a child that hangs fails its test, never the run."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import threading
+import time
+
+import pytest
+
+import progress_tracker as pt
+from conftest import PROCESS_TIMEOUT, run_python
+
+fork = multiprocessing.get_context("fork")
+
+
+def read_counts(daemon, job_name):
+    with pt.Client(daemon.address) as reader:
+        counts = reader.get_counts(job_name)
+    return counts.success, counts.failure
+
+
+def wait_for_pid(pid: int, timeout: float = PROCESS_TIMEOUT) -> int:
+    """The exit status of child `pid`; kills it after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return os.waitstatus_to_exitcode(status)
+        time.sleep(0.01)
+    os.kill(pid, 9)
+    os.waitpid(pid, 0)
+    raise AssertionError(f"child {pid} did not end within {timeout}s")
+
+
+def join_all(processes, timeout: float = PROCESS_TIMEOUT) -> None:
+    deadline = time.monotonic() + timeout
+    for process in processes:
+        process.join(max(0.0, deadline - time.monotonic()))
+    for process in processes:
+        if process.is_alive():
+            process.kill()
+            process.join()
+            raise AssertionError(f"{process.name} did not end in time")
+        assert process.exitcode == 0, process.exitcode
+
+
+def os_fork_child(job, parent_id: str, index: int, write_end: int) -> None:
+    """A child of os.fork(): adds, flushes, reports, and _exit()s (never
+    returning into pytest)."""
+    report = {"ok": False}
+    try:
+        client = pt.default_client()
+        report["fresh_id"] = client.id != parent_id
+        report["same_job"] = client.job(job.name) is job
+        report["from_zero"] = job.local_counts() == (0, 0)
+        job.add_success(10 * (index + 1))
+        job.add_failure(index)
+        client.flush(timeout=20)
+        report["ok"] = True
+    except BaseException as error:  # noqa: BLE001 - reported to the parent
+        report["error"] = repr(error)
+    finally:
+        os.write(write_end, json.dumps(report).encode())
+        os._exit(0)
+
+
+def test_default_client_across_os_fork(daemon, job_name):
+    client = pt.default_client()
+    job = client.job(job_name)
+    job.add_success(100)
+    client.flush()
+    parent_id = client.id
+    children = []
+    for index in range(3):
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os_fork_child(job, parent_id, index, write_end)
+        os.close(write_end)
+        children.append((pid, read_end))
+    job.add_success(50)  # the parent goes on counting meanwhile
+    client.flush(timeout=20)
+    for pid, read_end in children:
+        assert wait_for_pid(pid) == 0
+        with os.fdopen(read_end) as reader:
+            report = json.loads(reader.read())
+        assert report == {"ok": True, "fresh_id": True, "same_job": True,
+                          "from_zero": True}, report
+    assert job.local_counts() == (150, 0)  # the parent's own records only
+    assert read_counts(daemon, job_name) == (150 + 10 + 20 + 30, 0 + 1 + 2)
+
+
+def add_and_return(job_name: str, address: str, index: int) -> None:
+    """A multiprocessing child that never flushes: the exit hook must deliver
+    both the default client's counts and its own Client's."""
+    pt.default_client().job(job_name).add_success(index + 1)
+    own = pt.Client(address)  # left open on purpose
+    own.job(job_name).add_failure(100 * (index + 1))
+
+
+def test_multiprocessing_process_delivers_without_flush(daemon, job_name):
+    pt.default_client().job(job_name).add_success(1000)  # used before fork
+    processes = [fork.Process(target=add_and_return,
+                              args=(job_name, daemon.address, index))
+                 for index in range(4)]
+    for process in processes:
+        process.start()
+    join_all(processes)
+    pt.default_client().flush()
+    assert read_counts(daemon, job_name) == (1000 + 1 + 2 + 3 + 4,
+                                             100 + 200 + 300 + 400)
+
+
+def count_shutdowns(job_name: str, records: int, calls) -> None:
+    """A child that reports each shutdown of the default client it makes
+    (the exit hook's) through `calls`."""
+    from progress_tracker import _library
+
+    lib = _library.load()
+    real = lib.progress_client_shutdown
+
+    def spy(handle, timeout_ms):
+        calls.put("shutdown")
+        return real(handle, timeout_ms)
+
+    lib.progress_client_shutdown = spy
+    pt.default_client().job(job_name).add_success(records)
+
+
+def test_a_child_that_counted_nothing_skips_the_final_flush(daemon, job_name):
+    pt.default_client().job(job_name).add_success(1)  # used before the fork
+    calls = fork.SimpleQueue()
+    for records in (0, 5):
+        child = fork.Process(target=count_shutdowns,
+                             args=(job_name, records, calls))
+        child.start()
+        join_all([child])
+        calls.put("end")
+    pt.default_client().flush()
+    seen = []
+    while not calls.empty():
+        seen.append(calls.get())
+    # With an unreachable daemon a final flush waits out its timeout, even
+    # with nothing to send: a child that counted nothing does not try.
+    assert seen == ["end", "shutdown", "end"]
+    assert read_counts(daemon, job_name) == (6, 0)
+
+
+def pool_task(job_name: str, records: int, flush: bool) -> int:
+    job = pt.default_client().job(job_name)
+    for record in range(records):
+        if record % 10 == 0:
+            job.add_failure()
+        else:
+            job.add_success()
+    if flush:  # what a pool worker must do to survive Pool.terminate()
+        pt.default_client().flush(timeout=20)
+    return records
+
+
+def test_pool_workers_that_flush_per_task_survive_terminate(daemon, job_name):
+    pt.default_client().job(job_name)  # made before the fork
+    with fork.Pool(3) as pool:  # leaving the block terminates the workers
+        done = pool.starmap_async(
+            pool_task, [(job_name, 100, True)] * 12).get(PROCESS_TIMEOUT)
+    assert sum(done) == 1200
+    assert read_counts(daemon, job_name) == (1080, 120)
+
+
+def test_pool_workers_that_end_normally_deliver_without_flush(daemon,
+                                                              job_name):
+    pool = fork.Pool(3)
+    done = pool.starmap_async(
+        pool_task, [(job_name, 100, False)] * 9).get(PROCESS_TIMEOUT)
+    pool.close()
+    joiner = threading.Thread(target=pool.join, daemon=True)
+    joiner.start()
+    joiner.join(PROCESS_TIMEOUT)
+    if joiner.is_alive():
+        pool.terminate()
+        pytest.fail("the pool's workers did not end")
+    assert sum(done) == 900
+    assert read_counts(daemon, job_name) == (810, 90)
+
+
+def use_inherited_client(client: pt.Client, address: str, job_name: str,
+                         results) -> None:
+    try:
+        client.flush()
+        results.put("no error")
+    except pt.FailedPreconditionError as error:
+        results.put(error.message)
+    client.job(job_name).add_success(5)  # counted locally, never sent
+    with pt.Client(address) as fresh:
+        fresh.job(job_name).add_success(7)
+
+
+def test_inherited_client_fails_and_a_new_one_works(daemon, job_name):
+    with pt.Client(daemon.address) as client:
+        client.job(job_name).add_success(1)
+        results = fork.SimpleQueue()
+        child = fork.Process(target=use_inherited_client,
+                             args=(client, daemon.address, job_name, results))
+        child.start()
+        join_all([child])
+        message = results.get()
+        assert "created before fork()" in message
+        assert "Create a new client" in message
+        client.flush()  # the parent's client is unaffected
+    assert read_counts(daemon, job_name) == (1 + 7, 0)
+
+
+FIRST_IMPORT_IN_CHILD = """
+import multiprocessing, sys
+
+
+def child(job_name):
+    import progress_tracker as pt  # first imported here, after the fork
+    pt.default_client().job(job_name).add_success(33)
+
+
+process = multiprocessing.get_context("fork").Process(
+    target=child, args=(sys.argv[1],))
+process.start()
+process.join(60)
+assert process.exitcode == 0, process.exitcode
+assert "progress_tracker" not in sys.modules
+"""
+
+
+def test_package_first_imported_in_a_child_delivers(daemon, job_name):
+    result = run_python(FIRST_IMPORT_IN_CHILD, [job_name],
+                        PROGRESS_TRACKER_ADDRESS=daemon.address)
+    assert result.returncode == 0, result.stderr
+    assert read_counts(daemon, job_name) == (33, 0)

@@ -25,7 +25,7 @@ build_packages=(
   libcurl4-openssl-dev libcivetweb-dev zlib1g-dev libssl-dev
 )
 test_packages=(libgtest-dev libgmock-dev python3 curl procps openssl
-  python3-pytest python3-grpcio python3-protobuf)
+  python3-pytest python3-grpcio python3-protobuf python3-venv)
 benchmark_packages=(libbenchmark-dev)
 test_tool_packages=(prometheus python3-yaml)
 container_tool_packages=(

@@ -36,6 +36,7 @@ from ._errors import (AbortedError, AlreadyExistsError, CancelledError,
                       UnauthenticatedError, UnavailableError,
                       UnimplementedError, UnknownError)
 from ._job import Job
+from ._reporter import ProgressReporter
 from . import _fork, _library
 
 __version__ = "0.1.0"
@@ -46,6 +47,7 @@ __all__ = [
     "JobCounts",
     "LocalCounts",
     "default_client",
+    "ProgressReporter",
     "set_log_level",
     "ProgressError",
     "CancelledError",

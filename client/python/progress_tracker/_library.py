@@ -18,8 +18,8 @@ from __future__ import annotations
 import ctypes
 import os
 import threading
-from ctypes import POINTER, c_char_p, c_double, c_int, c_int64, c_uint32
-from ctypes import c_uint64, c_void_p
+from ctypes import POINTER, c_char_p, c_double, c_int, c_int64, c_size_t
+from ctypes import c_uint32, c_uint64, c_void_p
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
@@ -89,6 +89,12 @@ _PROTOTYPES: Dict[str, Tuple[Any, Sequence[Any], bool]] = {
     "progress_client_finish_job": (c_int, [c_void_p, c_char_p, c_int64], False),
     "progress_client_get_counts": (
         c_int, [c_void_p, c_char_p, c_int64, POINTER(ProgressJobInfo)], False),
+    "progress_format_progress_line": (
+        c_int, [POINTER(ProgressJobInfo), c_uint64, c_int64, c_char_p,
+                c_size_t], True),
+    "progress_format_summary": (
+        c_int, [POINTER(ProgressJobInfo), c_uint64, c_int64, c_char_p,
+                c_size_t], True),
     "progress_set_log_level": (c_int, [c_char_p], False),
     "progress_last_error": (c_char_p, [], True),
     "progress_status_name": (c_char_p, [c_int], True),

@@ -1,0 +1,195 @@
+"""ProgressReporter: the driver's view of a job, logged as it runs.
+
+The seed's class made real: a background thread reads the job's counts from
+progressd every `interval` seconds and logs progress-reporter's line through
+`logging`, then the Final block once the job is done (or its total reached)
+or the reporter stops. The text comes from the client library, so it is
+exactly what the C++ progress-reporter prints.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from types import TracebackType
+from typing import Optional, Type, Union
+
+from . import _args, _format
+from ._client import Client
+from ._counts import JobCounts
+from ._default import default_client
+from ._errors import (DeadlineExceededError, NotFoundError, ProgressError,
+                      UnavailableError)
+from ._library import ProgressJobInfo
+
+# How long the last look at stop() may take: the summary should hold what
+# the job reached, but stopping must not hang on a daemon that is gone.
+_FINAL_POLL_TIMEOUT = 2.0
+
+
+class ProgressReporter:
+    """Logs job `job`'s progress every `interval` seconds from a thread.
+
+    ::
+
+        with ProgressReporter("nightly-etl", total=100_000, interval=0.5):
+            run_the_pipeline()
+
+    logs, through the logger `logger` (a name or a Logger) at `level`::
+
+        Progress: 49,800/100,000 (49.8%) | success: 49,800 | failure: 0 | 3,658 rec/s | 13.6s elapsed, ETA 13.7s
+
+    and, when the job is done or its total reached, or at the latest when the
+    reporter stops, the Final block (one record of four lines)::
+
+        --------------------------------------------------
+        Final: 100,000 total | 100,000 success | 0 failure
+        Time: 14.0s | Rate: 7,148 rec/s
+        --------------------------------------------------
+
+    `total` (if given) replaces the job's expected total, as
+    progress-reporter's --total does. `client` is the Client to read with
+    (default: default_client()). A job not started yet is waited for, and a
+    daemon that cannot be reached is said once per outage and polled on:
+    the reporter never raises into the thread that runs the job.
+    """
+
+    def __init__(self, job: str, total: Optional[int] = None,
+                 interval: float = 0.5, *, client: Optional[Client] = None,
+                 logger: Union[str, logging.Logger] = "progress_tracker",
+                 level: int = logging.INFO) -> None:
+        _args.name(job)
+        self._job = job
+        self._total = 0 if total is None else _args.count(total, "total")
+        self._interval = _args.seconds(interval, "interval", positive=True)
+        self._client = client
+        self._log = (logger if isinstance(logger, logging.Logger) else
+                     logging.getLogger(logger))
+        self._level = level
+        self._stop = threading.Event()
+        self._thread: Optional[threading.Thread] = None
+        self._lock = threading.Lock()
+        self._last: Optional[ProgressJobInfo] = None
+        self._summarized = False
+        self._complete = threading.Event()
+        self._state = "starting"
+
+    @property
+    def job(self) -> str:
+        """The job this reporter follows."""
+        return self._job
+
+    @property
+    def last_counts(self) -> Optional[JobCounts]:
+        """The job's counts at the last successful poll, or None."""
+        with self._lock:
+            last = self._last
+        return None if last is None else JobCounts.from_info(self._job, last)
+
+    def start(self) -> "ProgressReporter":
+        """Starts the polling thread (once)."""
+        if self._thread is not None:
+            raise RuntimeError("this ProgressReporter was already started")
+        if self._client is None:
+            self._client = default_client()
+        self._thread = threading.Thread(target=self._run, daemon=True,
+                                        name=f"progress-reporter:{self._job}")
+        self._thread.start()
+        return self
+
+    def wait(self, timeout: Optional[float] = None) -> bool:
+        """Blocks until the job is done or its total reached (True), or
+        `timeout` seconds have passed (False)."""
+        return self._complete.wait(timeout)
+
+    def stop(self) -> None:
+        """Stops polling and, unless the job's end was already logged, takes
+        one last look and logs the line and the Final block."""
+        self._stop.set()
+        if self._thread is None:
+            return  # Never started: nothing was followed.
+        self._thread.join()
+        with self._lock:
+            if self._summarized:
+                return
+            self._summarized = True
+        self._poll(_FINAL_POLL_TIMEOUT)
+        with self._lock:
+            last = self._last
+        if last is None:
+            self._log.warning("no counts of job '%s' were read from progressd",
+                              self._job)
+            return
+        self._log.log(self._level, "%s",
+                      _format.summary(last, self._total, time.time_ns()))
+
+    def __enter__(self) -> "ProgressReporter":
+        return self.start()
+
+    def __exit__(self, exc_type: Optional[Type[BaseException]],
+                 exc: Optional[BaseException],
+                 traceback: Optional[TracebackType]) -> None:
+        self.stop()
+
+    def _run(self) -> None:
+        # A call may take up to the interval (at least a second, as
+        # progress-reporter allows), so a slow daemon is not taken for a
+        # dead one.
+        call_timeout = max(self._interval, 1.0)
+        while not self._stop.is_set():
+            started = time.monotonic()
+            if self._poll(call_timeout) and self._complete.is_set():
+                self._summarize_once()
+                return
+            self._stop.wait(max(0.0, self._interval -
+                                (time.monotonic() - started)))
+
+    def _summarize_once(self) -> None:
+        with self._lock:
+            if self._summarized:
+                return
+            self._summarized = True
+            last = self._last
+        assert last is not None
+        self._log.log(self._level, "%s",
+                      _format.summary(last, self._total, time.time_ns()))
+
+    def _poll(self, timeout: float) -> bool:
+        """Reads and logs the job once; True when the daemon answered."""
+        assert self._client is not None
+        try:
+            info = self._client._get_counts_info(self._job, timeout)
+        except NotFoundError:
+            self._say("waiting", logging.INFO,
+                      f"waiting for job '{self._job}' to appear")
+            return False
+        except (UnavailableError, DeadlineExceededError) as error:
+            self._say("unreachable", logging.WARNING,
+                      f"cannot reach progressd at {self._client.target} "
+                      f"({error.code_name}: {error.message}); still polling")
+            return False
+        except ProgressError as error:
+            self._say(f"error {error.code_name}", logging.WARNING,
+                      f"progressd at {self._client.target} answered with an "
+                      f"error: {error.code_name}: {error.message}; "
+                      "still polling")
+            return False
+        if self._state == "unreachable" or self._state.startswith("error"):
+            self._log.info("reached progressd at %s", self._client.target)
+        self._state = "answered"
+        with self._lock:
+            self._last = info
+        self._log.log(self._level, "%s",
+                      _format.progress_line(info, self._total, time.time_ns()))
+        total = self._total or info.expected_total
+        if info.done or (total > 0 and info.success + info.failure >= total):
+            self._complete.set()
+        return True
+
+    def _say(self, state: str, level: int, message: str) -> None:
+        """Logs `message` when the reporter enters `state`, not again while
+        it stays there."""
+        if self._state != state:
+            self._state = state
+            self._log.log(level, "%s", message)

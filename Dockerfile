@@ -19,6 +19,7 @@ RUN ./scripts/install-deps.sh --without-tests --without-benchmarks \
 # Only what the build reads, so that editing the README or the tests does not
 # rebuild the image (.dockerignore keeps build folders and .git out anyway).
 COPY CMakeLists.txt ./
+COPY cmake cmake
 COPY proto proto
 COPY common common
 COPY server server

@@ -17,6 +17,16 @@ for installed in include/progress/client.h include/progress/client.hpp \
 done
 libdir=$(dirname "$(find "$prefix" -name 'libprogress_client.so' | head -n1)")
 [[ -d "$libdir" ]] || { echo "libprogress_client.so not installed" >&2; exit 1; }
+# The installed library is the self-contained one, and its package files ask
+# consumers for none of the libraries it carries or keeps private.
+"$source_dir/tests/exported_symbols_test.sh" "$libdir/libprogress_client.so" >/dev/null
+named=$(cat "$libdir"/pkgconfig/*.pc "$libdir"/cmake/ProgressTracker/*.cmake |
+  grep -v '^[[:space:]]*#' | grep -Ei 'grpc|protobuf|absl|spdlog|fmt|re2|cares' || true)
+if [[ -n "$named" ]]; then
+  echo "installed package files name the library's private dependencies:" >&2
+  echo "$named" >&2
+  exit 1
+fi
 
 cmake -S "$source_dir/tests/consumer" -B "$work/cmake-consumer" -G Ninja \
   -DCMAKE_PREFIX_PATH="$prefix" >/dev/null

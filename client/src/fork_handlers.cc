@@ -89,6 +89,12 @@ void AfterForkInChild() ABSL_NO_THREAD_SAFETY_ANALYSIS {
 void InstallHandlers() {
   static std::once_flag installed;
   std::call_once(installed, [] {
+    // Debian builds Abseil without NDEBUG, so every absl::Mutex lock (ours,
+    // and gRPC's) checks for deadlock cycles under one process-wide spin
+    // lock. A fork while another thread holds it leaves it held for good in
+    // the child, whose next lock then spins forever (about 1 fork in 30
+    // under load). Release builds of Abseil never check; neither do we.
+    absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
     pthread_atfork(&BeforeFork, &AfterForkInParent, &AfterForkInChild);
   });
 }

@@ -46,6 +46,9 @@
  *     client in the child instead.
  * A child that ends with _exit() (Python's multiprocessing does) skips the
  * exit-time flush: call progress_client_flush() before it.
+ * Making the first client also turns off Abseil's deadlock detection for
+ * the process (Debian's Abseil has it on; its global lock can be held
+ * across a fork and hang the child), as release builds of Abseil do.
  */
 #ifndef PROGRESS_CLIENT_H_
 #define PROGRESS_CLIENT_H_

@@ -442,3 +442,35 @@ def test_default_client_in_this_process(daemon, job_name):
     client.flush()
     assert client.get_counts(job_name).success == 2
     assert ctypes.sizeof(_library.ProgressJobInfo) >= 80
+
+
+def _raise_not_found(name: str) -> None:
+    raise pt.NotFoundError(5, f"no job named '{name}'")
+
+
+def test_every_error_survives_pickling_and_a_pool_round_trip():
+    import multiprocessing
+    import pickle
+    from progress_tracker import _errors
+    for code, cls in _errors._CLASSES.items():
+        error = cls(code, "why")
+        back = pickle.loads(pickle.dumps(error))
+        assert (type(back), back.code, back.message, str(back)) == (
+            cls, code, "why", str(error))
+    missing = pt.LibraryNotFoundError("looked everywhere")
+    back = pickle.loads(pickle.dumps(missing))
+    assert type(back) is pt.LibraryNotFoundError
+    assert str(back) == "looked everywhere"
+    # A worker's error reaches the driver as itself, not as a Pool that
+    # never answers.
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        with pytest.raises(pt.NotFoundError, match="no job named 'x'"):
+            pool.apply_async(_raise_not_found, ("x",)).get(timeout=30)
+
+
+def test_huge_timeouts_mean_wait_long_not_overflow(client, job_name):
+    client.job(job_name).add_success()
+    client.flush(timeout=1e306)
+    client.flush(timeout=10**400 // 10**390)
+    with pytest.raises(ValueError):
+        client.flush(timeout=10**400)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import re
 import threading
 import time
 
@@ -241,3 +242,59 @@ def test_package_first_imported_in_a_child_delivers(daemon, job_name):
                         PROGRESS_TRACKER_ADDRESS=daemon.address)
     assert result.returncode == 0, result.stderr
     assert read_counts(daemon, job_name) == (33, 0)
+
+
+def _exit_normally() -> None:
+    pt.default_client()
+
+
+def test_a_lock_held_by_another_thread_at_fork_does_not_hang_the_child(
+        daemon):
+    """The package's process-wide lock, held by a parent thread (as making a
+    Client does) while multiprocessing forks: the child's exit hook needs it
+    and must not wait for a thread that does not exist there."""
+    from progress_tracker import _client
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with _client._live_lock:
+            held.set()
+            release.wait(PROCESS_TIMEOUT)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert held.wait(10)
+        child = fork.Process(target=_exit_normally)
+        child.start()
+        child.join(PROCESS_TIMEOUT / 2)
+        alive = child.is_alive()
+        if alive:
+            child.kill()
+    finally:
+        release.set()
+        holder.join()
+    assert not alive and child.exitcode == 0
+
+
+INHERITED_CHILD = """
+import multiprocessing, sys
+import progress_tracker as pt
+client = pt.Client(sys.argv[1])
+job = client.job(sys.argv[2])
+job.add_success(5)          # the parent's own, before the fork
+def work():
+    job.add_success(7)      # the child's, on the parent's client
+p = multiprocessing.get_context("fork").Process(target=work)
+p.start(); p.join()
+client.close()
+"""
+
+
+def test_adds_on_an_inherited_client_are_said_on_stderr(daemon, job_name):
+    finished = run_python(INHERITED_CHILD, [daemon.address, job_name])
+    assert finished.returncode == 0, finished.stderr
+    assert re.search(r"progress_tracker \(pid \d+\): 7 records counted on a "
+                     r"Client made before fork\(\) in pid \d+ were never "
+                     r"sent", finished.stderr), finished.stderr
+    assert read_counts(daemon, job_name) == (5, 0)

@@ -10,6 +10,7 @@ import logging
 import os
 import re
 import subprocess
+import threading
 import time
 from datetime import datetime
 from pathlib import Path
@@ -209,3 +210,18 @@ def test_bad_arguments_are_refused_at_once() -> None:
         progress_tracker.ProgressReporter("ok", total=1.5)
     reporter = progress_tracker.ProgressReporter("ok")
     reporter.stop()  # Never started: nothing to do, nothing logged.
+
+
+def test_wait_returns_once_stopped_and_odd_settings_are_refused_or_capped(
+        dead_address: str) -> None:
+    with pytest.raises(TypeError):
+        progress_tracker.ProgressReporter("ok", level="INFO")
+    with progress_tracker.Client(dead_address) as client:
+        reporter = progress_tracker.ProgressReporter(
+            "never-done", interval=1e10, client=client,
+            logger="test.stopped").start()
+        started = time.monotonic()
+        threading.Timer(0.2, reporter.stop).start()
+        assert reporter.wait(timeout=30) is False
+        assert time.monotonic() - started < 10
+        client.close(timeout=0)

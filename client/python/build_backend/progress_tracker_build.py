@@ -17,6 +17,7 @@ package uses the one the system's loader finds (e.g. after
 from __future__ import annotations
 
 import base64
+import gzip
 import hashlib
 import io
 import os
@@ -120,18 +121,22 @@ class _Wheel:
         self._record: list[str] = []
 
     def add(self, name: str, data: bytes, executable: bool = False) -> None:
-        info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
-        info.external_attr = (0o755 if executable else 0o644) << 16
-        info.compress_type = zipfile.ZIP_DEFLATED
-        self._zip.writestr(info, data)
+        self._write(name, data, 0o755 if executable else 0o644)
         digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest())
         self._record.append(
             f"{name},sha256={digest.rstrip(b'=').decode()},{len(data)}")
 
+    def _write(self, name: str, data: bytes, mode: int) -> None:
+        # A fixed date, so the same sources make the same wheel.
+        info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+        info.external_attr = mode << 16
+        info.compress_type = zipfile.ZIP_DEFLATED
+        self._zip.writestr(info, data)
+
     def close(self) -> None:
         record = f"{self._dist_info}/RECORD"
         self._record.append(f"{record},,")
-        self._zip.writestr(record, "\n".join(self._record) + "\n")
+        self._write(record, ("\n".join(self._record) + "\n").encode(), 0o644)
         self._zip.close()
 
 
@@ -198,7 +203,9 @@ def build_sdist(sdist_directory, config_settings=None):
     members += [(f"build_backend/{p.name}", p)
                 for p in sorted((_SOURCE / "build_backend").glob("*.py"))]
     members += _package_files()
-    with tarfile.open(path, "w:gz", format=tarfile.PAX_FORMAT) as archive:
+    # gzip's header carries a time too: zero it, as the members' mtimes are.
+    with gzip.GzipFile(path, "wb", mtime=0) as packed, tarfile.open(
+            fileobj=packed, mode="w", format=tarfile.PAX_FORMAT) as archive:
         for arcname, file in members:
             data = file.read_bytes()
             info = tarfile.TarInfo(f"{base}/{arcname}")

@@ -69,7 +69,10 @@ def seconds(value: Any, what: str = "timeout", *,
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TypeError(f"{what} must be a number of seconds (int or float), "
                         f"not {type(value).__name__}")
-    value = float(value)
+    try:
+        value = float(value)
+    except OverflowError:  # an int beyond any float
+        value = math.inf
     if not math.isfinite(value) or value < 0 or (positive and value == 0):
         bound = "> 0" if positive else ">= 0"
         raise ValueError(f"{what} must be a finite number of seconds {bound}, "
@@ -81,8 +84,10 @@ def millis(value: Any, what: str = "timeout", *,
            positive: bool = False) -> int:
     """Seconds (see `seconds`) as the library's int64 milliseconds, rounded
     up so a short positive wait never becomes no wait at all."""
-    return min(math.ceil(seconds(value, what, positive=positive) * 1000),
-               _MAX_TIMEOUT_MS)
+    millis_wanted = seconds(value, what, positive=positive) * 1000
+    if millis_wanted >= _MAX_TIMEOUT_MS:  # also what overflows to inf
+        return _MAX_TIMEOUT_MS
+    return math.ceil(millis_wanted)
 
 
 def optional_path(value: Any, what: str) -> Optional[bytes]:

@@ -18,6 +18,7 @@ import atexit
 import ctypes
 import gc
 import os
+import sys
 import threading
 import weakref
 from typing import Any, Dict, List, Optional, Tuple, Type, Union
@@ -52,8 +53,19 @@ def _destroy_when_safe(lib: _library.Library, handle: int) -> None:
 def _on_gc(phase: str, _info: Dict[str, int]) -> None:
     global _collecting
     _collecting = phase == "start"
-    while not _collecting and _destroy_after_collection:
-        lib, handle = _destroy_after_collection.pop()
+    if _collecting or not _destroy_after_collection:
+        return
+    # A destroy does the client's final flush, which may wait for the daemon
+    # up to its shutdown timeout; the collector runs in whatever thread
+    # happened to allocate (a worker's hot loop), so it must not wait there.
+    handles = list(_destroy_after_collection)
+    _destroy_after_collection.clear()
+    threading.Thread(target=_destroy_all, args=(handles,), daemon=True,
+                     name="progress-client-destroy").start()
+
+
+def _destroy_all(handles: List[Tuple[_library.Library, int]]) -> None:
+    for lib, handle in handles:
         lib.progress_client_destroy(handle)
 
 
@@ -134,7 +146,6 @@ class Client:
         self._shutdown_timeout = shutdown_timeout
         self._pid = os.getpid()  # a Client made before fork() is inherited
         self._jobs: Dict[str, Job] = {}
-        self._jobs_lock = threading.Lock()
         self._closed = False
 
     @property
@@ -164,14 +175,13 @@ class Client:
             return job
         raw = _args.name(name)
         lib = _load()
-        with self._jobs_lock:
-            job = self._jobs.get(name)
-            if job is None:
-                handle = ctypes.c_void_p()
-                lib.check(lib.progress_client_job(self._handle, raw,
-                                                  ctypes.byref(handle)))
-                job = self._jobs[name] = Job(self, name, handle.value)
-        return job
+        # No Python lock around the C call: the library gives one handle per
+        # name however often it is asked, and a lock held here by another
+        # thread at fork() would stay held in the child for good.
+        handle = ctypes.c_void_p()
+        lib.check(lib.progress_client_job(self._handle, raw,
+                                          ctypes.byref(handle)))
+        return self._jobs.setdefault(name, Job(self, name, handle.value))
 
     def flush(self, timeout: float = 5.0) -> None:
         """Returns once the daemon has confirmed every count this thread added
@@ -274,6 +284,38 @@ def shutdown_open_clients() -> None:
                    if client._pid == pid and not client._closed]
     for client in clients:
         client._close_quietly()
+
+
+def _counted(client: "Client") -> int:
+    return sum(sum(job.local_counts()) for job in list(client._jobs.values()))
+
+
+def note_inherited_counts() -> None:
+    """In a forked child, right after fork(): what the Clients inherited
+    from the parent had counted, so report_inherited_counts() can tell what
+    the child itself added on them."""
+    pid = os.getpid()
+    for client in list(_live_clients):
+        if client._pid != pid and not client._closed:
+            client._counted_at_fork = _counted(client)
+
+
+def report_inherited_counts() -> None:
+    """Says on stderr what this process counted on Clients made before
+    fork() in the parent: the library never sends those adds, and nothing
+    else would tell."""
+    pid = os.getpid()
+    with _live_lock:
+        inherited = [client for client in _live_clients
+                     if client._pid != pid and not client._closed]
+    for client in inherited:
+        counted = _counted(client) - getattr(client, "_counted_at_fork", 0)
+        if counted > 0:
+            sys.stderr.write(
+                f"progress_tracker (pid {pid}): {counted} records counted on "
+                f"a Client made before fork() in pid {client._pid} were never "
+                "sent; use default_client() in forked workers, or make the "
+                "Client in the worker\n")
 
 
 # At normal exit the C library flushes the default client itself (exit()),

@@ -75,6 +75,12 @@ class ProgressError(Exception):
         self.message = message
         super().__init__(f"{self.code_name}: {message}")
 
+    def __reduce__(self):  # type: ignore[override]
+        # Rebuilt from (code, message), not from the formatted text: an
+        # error raised in a multiprocessing or Ray worker is pickled back to
+        # the driver, and one that cannot be unpickled stalls a Pool for good.
+        return (type(self), (self.code, self.message))
+
 
 class CancelledError(ProgressError):
     """CANCELLED (1): the call was cancelled."""
@@ -151,6 +157,9 @@ class LibraryNotFoundError(ProgressError, ImportError):
 
     def __init__(self, message: str) -> None:
         super().__init__(9, message)
+
+    def __reduce__(self):  # type: ignore[override]
+        return (type(self), (self.message,))
 
     def __str__(self) -> str:
         # The code adds nothing for a missing library; the message says it all.

@@ -27,8 +27,9 @@ from __future__ import annotations
 import multiprocessing
 import multiprocessing.util
 import os
+import threading
 
-from . import _client, _default
+from . import _client, _default, _library
 
 # After multiprocessing's own exit finalizers (they run highest priority
 # first, and user code may still count in them).
@@ -47,8 +48,10 @@ _HOOK = _Hook()
 
 def _flush_at_child_exit() -> None:
     """Shuts down the Clients made in this child, then the default client,
-    each bounded by its shutdown timeout. Never raises."""
+    each bounded by its shutdown timeout, and says on stderr what was counted
+    on Clients inherited from the parent (never sent). Never raises."""
     _client.shutdown_open_clients()
+    _client.report_inherited_counts()
     try:
         _default.final_flush_if_made()
     except Exception:  # noqa: BLE001 - the process is ending
@@ -69,10 +72,22 @@ def _after_fork_in_child(_hook: _Hook) -> None:
     _register_exit_flush()
 
 
+def _fresh_locks_in_child() -> None:
+    """A lock another thread held at fork() stays held in the child, where
+    that thread does not exist: the package's process-wide locks are made
+    anew (what they guard is left whole by the C library's own fork
+    handling, or is re-checked under the new lock)."""
+    _client._live_lock = threading.Lock()
+    _default._default_lock = threading.Lock()
+    _library._load_lock = threading.Lock()
+    _client.note_inherited_counts()
+
+
 def install() -> None:
     """Arranges the exit flush for every multiprocessing child of this
     process, and for this process if it is one (the package was first
     imported inside the child's task)."""
+    os.register_at_fork(after_in_child=_fresh_locks_in_child)
     multiprocessing.util.register_after_fork(_HOOK, _after_fork_in_child)
     if multiprocessing.parent_process() is not None:
         _register_exit_flush()

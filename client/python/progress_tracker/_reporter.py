@@ -26,6 +26,9 @@ from ._library import ProgressJobInfo
 # How long the last look at stop() may take: the summary should hold what
 # the job reached, but stopping must not hang on a daemon that is gone.
 _FINAL_POLL_TIMEOUT = 2.0
+# A poll's deadline: the interval, at least a second (as progress-reporter
+# allows), but bounded, so stop() never waits long on a daemon that hangs.
+_MAX_POLL_TIMEOUT = 10.0
 
 
 class ProgressReporter:
@@ -62,7 +65,12 @@ class ProgressReporter:
         _args.name(job)
         self._job = job
         self._total = 0 if total is None else _args.count(total, "total")
-        self._interval = _args.seconds(interval, "interval", positive=True)
+        # Capped where threading's waits stop accepting it.
+        self._interval = min(_args.seconds(interval, "interval", positive=True),
+                             threading.TIMEOUT_MAX)
+        if isinstance(level, bool) or not isinstance(level, int):
+            raise TypeError("level must be a logging level (an int such as "
+                            f"logging.INFO), not {type(level).__name__}")
         self._client = client
         self._log = (logger if isinstance(logger, logging.Logger) else
                      logging.getLogger(logger))
@@ -73,6 +81,7 @@ class ProgressReporter:
         self._last: Optional[ProgressJobInfo] = None
         self._summarized = False
         self._complete = threading.Event()
+        self._done_waiting = threading.Event()  # complete, or stopped
         self._state = "starting"
 
     @property
@@ -99,14 +108,19 @@ class ProgressReporter:
         return self
 
     def wait(self, timeout: Optional[float] = None) -> bool:
-        """Blocks until the job is done or its total reached (True), or
-        `timeout` seconds have passed (False)."""
-        return self._complete.wait(timeout)
+        """Blocks until the job is done or its total reached, the reporter
+        stops, or `timeout` seconds have passed; True when the job is done
+        or its total reached."""
+        self._done_waiting.wait(timeout)
+        return self._complete.is_set()
 
     def stop(self) -> None:
         """Stops polling and, unless the job's end was already logged, takes
-        one last look and logs the line and the Final block."""
+        one last look and logs the line and the Final block. Takes at most
+        the deadline of a poll under way (the interval, between 1 and 10 s)
+        plus 2 s for the last one."""
         self._stop.set()
+        self._done_waiting.set()
         if self._thread is None:
             return  # Never started: nothing was followed.
         self._thread.join()
@@ -133,14 +147,19 @@ class ProgressReporter:
         self.stop()
 
     def _run(self) -> None:
-        # A call may take up to the interval (at least a second, as
-        # progress-reporter allows), so a slow daemon is not taken for a
-        # dead one.
-        call_timeout = max(self._interval, 1.0)
+        try:
+            self._poll_until_complete()
+        except Exception:  # noqa: BLE001 - never lose the thread silently
+            self._log.exception("progress reporter for job '%s' stopped",
+                                self._job)
+
+    def _poll_until_complete(self) -> None:
+        call_timeout = min(max(self._interval, 1.0), _MAX_POLL_TIMEOUT)
         while not self._stop.is_set():
             started = time.monotonic()
             if self._poll(call_timeout) and self._complete.is_set():
                 self._summarize_once()
+                self._done_waiting.set()
                 return
             self._stop.wait(max(0.0, self._interval -
                                 (time.monotonic() - started)))
@@ -164,16 +183,21 @@ class ProgressReporter:
             self._say("waiting", logging.INFO,
                       f"waiting for job '{self._job}' to appear")
             return False
-        except (UnavailableError, DeadlineExceededError) as error:
-            self._say("unreachable", logging.WARNING,
-                      f"cannot reach progressd at {self._client.target} "
-                      f"({error.code_name}: {error.message}); still polling")
-            return False
         except ProgressError as error:
-            self._say(f"error {error.code_name}", logging.WARNING,
-                      f"progressd at {self._client.target} answered with an "
-                      f"error: {error.code_name}: {error.message}; "
-                      "still polling")
+            if "interrupted by fork()" in error.message:
+                # This process forked (a worker pool starting): not news of
+                # the daemon; the next poll asks again.
+                return False
+            if isinstance(error, (UnavailableError, DeadlineExceededError)):
+                self._say("unreachable", logging.WARNING,
+                          f"cannot reach progressd at {self._client.target} "
+                          f"({error.code_name}: {error.message}); "
+                          "still polling")
+            else:
+                self._say(f"error {error.code_name}", logging.WARNING,
+                          f"progressd at {self._client.target} answered with "
+                          f"an error: {error.code_name}: {error.message}; "
+                          "still polling")
             return False
         if self._state == "unreachable" or self._state.startswith("error"):
             self._log.info("reached progressd at %s", self._client.target)

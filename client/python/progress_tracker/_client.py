@@ -18,7 +18,6 @@ import atexit
 import ctypes
 import gc
 import os
-import sys
 import threading
 import weakref
 from typing import Any, Dict, List, Optional, Tuple, Type, Union
@@ -284,38 +283,6 @@ def shutdown_open_clients() -> None:
                    if client._pid == pid and not client._closed]
     for client in clients:
         client._close_quietly()
-
-
-def _counted(client: "Client") -> int:
-    return sum(sum(job.local_counts()) for job in list(client._jobs.values()))
-
-
-def note_inherited_counts() -> None:
-    """In a forked child, right after fork(): what the Clients inherited
-    from the parent had counted, so report_inherited_counts() can tell what
-    the child itself added on them."""
-    pid = os.getpid()
-    for client in list(_live_clients):
-        if client._pid != pid and not client._closed:
-            client._counted_at_fork = _counted(client)
-
-
-def report_inherited_counts() -> None:
-    """Says on stderr what this process counted on Clients made before
-    fork() in the parent: the library never sends those adds, and nothing
-    else would tell."""
-    pid = os.getpid()
-    with _live_lock:
-        inherited = [client for client in _live_clients
-                     if client._pid != pid and not client._closed]
-    for client in inherited:
-        counted = _counted(client) - getattr(client, "_counted_at_fork", 0)
-        if counted > 0:
-            sys.stderr.write(
-                f"progress_tracker (pid {pid}): {counted} records counted on "
-                f"a Client made before fork() in pid {client._pid} were never "
-                "sent; use default_client() in forked workers, or make the "
-                "Client in the worker\n")
 
 
 # At normal exit the C library flushes the default client itself (exit()),

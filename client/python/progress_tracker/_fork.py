@@ -27,6 +27,7 @@ from __future__ import annotations
 import multiprocessing
 import multiprocessing.util
 import os
+import sys
 import threading
 
 from . import _client, _default, _library
@@ -46,12 +47,44 @@ class _Hook:
 _HOOK = _Hook()
 
 
+def _counted(client: _client.Client) -> int:
+    return sum(sum(job.local_counts()) for job in list(client._jobs.values()))
+
+
+def note_inherited_counts() -> None:
+    """In a forked child, right after fork(): what the Clients inherited
+    from the parent had counted, so report_inherited_counts() can tell what
+    the child itself added on them."""
+    pid = os.getpid()
+    for client in list(_client._live_clients):
+        if client._pid != pid and not client._closed:
+            client._counted_at_fork = _counted(client)
+
+
+def report_inherited_counts() -> None:
+    """Says on stderr what this process counted on Clients made before
+    fork() in the parent: the library never sends those adds, and nothing
+    else would tell."""
+    pid = os.getpid()
+    with _client._live_lock:
+        inherited = [client for client in _client._live_clients
+                     if client._pid != pid and not client._closed]
+    for client in inherited:
+        counted = _counted(client) - getattr(client, "_counted_at_fork", 0)
+        if counted > 0:
+            sys.stderr.write(
+                f"progress_tracker (pid {pid}): {counted} records counted on "
+                f"a Client made before fork() in pid {client._pid} were never "
+                "sent; use default_client() in forked workers, or make the "
+                "Client in the worker\n")
+
+
 def _flush_at_child_exit() -> None:
     """Shuts down the Clients made in this child, then the default client,
     each bounded by its shutdown timeout, and says on stderr what was counted
     on Clients inherited from the parent (never sent). Never raises."""
     _client.shutdown_open_clients()
-    _client.report_inherited_counts()
+    report_inherited_counts()
     try:
         _default.final_flush_if_made()
     except Exception:  # noqa: BLE001 - the process is ending
@@ -80,7 +113,7 @@ def _fresh_locks_in_child() -> None:
     _client._live_lock = threading.Lock()
     _default._default_lock = threading.Lock()
     _library._load_lock = threading.Lock()
-    _client.note_inherited_counts()
+    note_inherited_counts()
 
 
 def install() -> None:

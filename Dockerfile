@@ -27,9 +27,12 @@ COPY client client
 COPY examples examples
 COPY scripts scripts
 COPY deploy/runtime-packages.sh deploy/
+# The Python package (with its own copy of the library) is for workers'
+# images, not the daemon's: it is left out.
 RUN PROGRESS_BUILD_TESTS=OFF PROGRESS_BUILD_BENCHMARKS=OFF BUILD_DIR=/build \
       ./scripts/build.sh \
  && DESTDIR=/staging cmake --install /build --prefix /usr/local --strip \
+ && rm -rf /staging/usr/local/lib/python3* \
  && deploy/runtime-packages.sh /staging/usr/local/bin/* \
       /staging/usr/local/lib/libprogress_client.so > /runtime-packages \
  && cat /runtime-packages

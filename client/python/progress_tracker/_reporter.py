@@ -128,6 +128,13 @@ class ProgressReporter:
             if self._summarized:
                 return
             self._summarized = True
+        try:
+            self._final_look()
+        except Exception:  # noqa: BLE001 - never raise into the job
+            self._log.exception("progress reporter for job '%s' could not "
+                                "log its summary", self._job)
+
+    def _final_look(self) -> None:
         self._poll(_FINAL_POLL_TIMEOUT)
         with self._lock:
             last = self._last

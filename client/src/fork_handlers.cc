@@ -2,14 +2,20 @@
 
 #include <grpc/grpc.h>
 #include <pthread.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
+#include <fstream>
 #include <mutex>
+#include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -35,6 +41,18 @@ struct ForkState {
 constexpr absl::Duration kGrpcShutdownWait = absl::Milliseconds(250);
 
 constexpr char kPollStrategyEnv[] = "GRPC_POLL_STRATEGY";
+
+// True when thread `tid` of this process sleeps (blocked in the kernel).
+bool Sleeping(pid_t tid) {
+  if (tid == 0) return false;
+  std::ifstream stat(absl::StrCat("/proc/self/task/", tid, "/stat"));
+  std::string line;
+  if (!std::getline(stat, line)) return false;
+  // "tid (comm) S ...": the state follows the last ')'.
+  const size_t paren = line.rfind(')');
+  return paren != std::string::npos && paren + 2 < line.size() &&
+         line[paren + 2] == 'S';
+}
 
 bool GrpcShutDownWithin(absl::Duration wait) {
   const absl::Time deadline = absl::Now() + wait;
@@ -86,6 +104,32 @@ void AfterForkInChild() ABSL_NO_THREAD_SAFETY_ANALYSIS {
   if (renew != nullptr) renew(grpc_usable);
 }
 
+// Abseil sets up some process-wide values on first need, under a once-flag:
+// the spin counts the first contended mutex lock reads (and the CPU count
+// they come from). A fork while another thread is inside that set-up leaves
+// the child waiting for it for good (the first contended lock in a process
+// often comes during our own fork preparation). So contend for a mutex
+// once, before any fork: a second thread blocks on one held here, which
+// takes it through the contended path and the set-up.
+void WarmAbseilLocking() {
+  absl::Mutex mu;
+  std::atomic<pid_t> waiter{0};
+  mu.Lock();
+  std::thread contender([&] {
+    waiter.store(static_cast<pid_t>(syscall(SYS_gettid)));
+    mu.Lock();
+    mu.Unlock();
+  });
+  // Until the contender sleeps in the kernel (state S), i.e. it got past
+  // the spinning; bounded, as a busy machine may not schedule it at once.
+  const absl::Time deadline = absl::Now() + absl::Milliseconds(200);
+  while (absl::Now() < deadline && !Sleeping(waiter.load())) {
+    absl::SleepFor(absl::Microseconds(100));
+  }
+  mu.Unlock();
+  contender.join();
+}
+
 void InstallHandlers() {
   static std::once_flag installed;
   std::call_once(installed, [] {
@@ -95,6 +139,7 @@ void InstallHandlers() {
     // the child, whose next lock then spins forever (about 1 fork in 30
     // under load). Release builds of Abseil never check; neither do we.
     absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+    WarmAbseilLocking();
     pthread_atfork(&BeforeFork, &AfterForkInParent, &AfterForkInChild);
   });
 }

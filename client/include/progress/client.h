@@ -48,7 +48,8 @@
  * exit-time flush: call progress_client_flush() before it.
  * Making the first client also turns off Abseil's deadlock detection for
  * the process (Debian's Abseil has it on; its global lock can be held
- * across a fork and hang the child), as release builds of Abseil do.
+ * across a fork and hang the child), as release builds of Abseil do, and
+ * has Abseil set up its lazily made locking state before any fork.
  */
 #ifndef PROGRESS_CLIENT_H_
 #define PROGRESS_CLIENT_H_

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <mutex>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -139,7 +140,11 @@ void InstallHandlers() {
     // the child, whose next lock then spins forever (about 1 fork in 30
     // under load). Release builds of Abseil never check; neither do we.
     absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
-    WarmAbseilLocking();
+    try {
+      WarmAbseilLocking();
+    } catch (const std::system_error&) {
+      // No thread to spare (a process limit): forks only lose this guard.
+    }
     pthread_atfork(&BeforeFork, &AfterForkInParent, &AfterForkInChild);
   });
 }

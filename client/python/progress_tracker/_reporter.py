@@ -124,26 +124,14 @@ class ProgressReporter:
         if self._thread is None:
             return  # Never started: nothing was followed.
         self._thread.join()
-        with self._lock:
-            if self._summarized:
-                return
-            self._summarized = True
+        if not self._claim_summary():
+            return
         try:
-            self._final_look()
+            self._poll(_FINAL_POLL_TIMEOUT)
+            self._log_summary()
         except Exception:  # noqa: BLE001 - never raise into the job
             self._log.exception("progress reporter for job '%s' could not "
                                 "log its summary", self._job)
-
-    def _final_look(self) -> None:
-        self._poll(_FINAL_POLL_TIMEOUT)
-        with self._lock:
-            last = self._last
-        if last is None:
-            self._log.warning("no counts of job '%s' were read from progressd",
-                              self._job)
-            return
-        self._log.log(self._level, "%s",
-                      _format.summary(last, self._total, time.time_ns()))
 
     def __enter__(self) -> "ProgressReporter":
         return self.start()
@@ -165,19 +153,29 @@ class ProgressReporter:
         while not self._stop.is_set():
             started = time.monotonic()
             if self._poll(call_timeout) and self._complete.is_set():
-                self._summarize_once()
+                if self._claim_summary():
+                    self._log_summary()
                 self._done_waiting.set()
                 return
             self._stop.wait(max(0.0, self._interval -
                                 (time.monotonic() - started)))
 
-    def _summarize_once(self) -> None:
+    def _claim_summary(self) -> bool:
+        """True for the one caller (the thread at completion, or stop())
+        that is to log the Final block."""
         with self._lock:
-            if self._summarized:
-                return
-            self._summarized = True
+            claimed, self._summarized = not self._summarized, True
+        return claimed
+
+    def _log_summary(self) -> None:
+        """The Final block from the last counts read, or a warning that none
+        ever were."""
+        with self._lock:
             last = self._last
-        assert last is not None
+        if last is None:
+            self._log.warning("no counts of job '%s' were read from progressd",
+                              self._job)
+            return
         self._log.log(self._level, "%s",
                       _format.summary(last, self._total, time.time_ns()))
 

@@ -9,6 +9,7 @@ checkout's build/ folder. Nothing here talks to anything but loopback.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -17,7 +18,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Dict, Iterator, List, Optional
+from typing import Dict, Iterator, List, Optional, Tuple
 
 import pytest
 
@@ -187,3 +188,16 @@ def start_python(code: str, args: List[str] = (),
     return subprocess.Popen([sys.executable, "-c", code, *args],
                             env=python_env(**env), stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
+
+
+def summed_outputs(workers: List[subprocess.Popen]) -> Tuple[int, int]:
+    """Waits for each worker (bounded), requires it to exit 0, and sums the
+    [success, failure] each printed as JSON."""
+    success = failure = 0
+    for worker in workers:
+        out, err = worker.communicate(timeout=PROCESS_TIMEOUT)
+        assert worker.returncode == 0, err
+        added = json.loads(out)
+        success += added[0]
+        failure += added[1]
+    return success, failure

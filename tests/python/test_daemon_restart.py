@@ -5,14 +5,13 @@ flush retries until its deadline, so the final counts are exact."""
 
 from __future__ import annotations
 
-import json
 import select
 import time
 
 import pytest
 
 import progress_tracker as pt
-from conftest import PROCESS_TIMEOUT, start_python
+from conftest import start_python, summed_outputs
 
 WORKERS = 3
 
@@ -88,13 +87,7 @@ def test_counts_are_exact_across_daemon_restarts(fresh_daemon, tmp_path,
             fresh_daemon.restart(down_for=0.3)
             time.sleep(0.3)  # workers go on adding to the new daemon
         stop_file.touch()
-        success = failure = 0
-        for worker in workers:
-            out, err = worker.communicate(timeout=PROCESS_TIMEOUT)
-            assert worker.returncode == 0, err
-            added = json.loads(out)
-            success += added[0]
-            failure += added[1]
+        success, failure = summed_outputs(workers)
     finally:
         stop_file.touch()
         for worker in workers:

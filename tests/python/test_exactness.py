@@ -5,12 +5,11 @@ its exit-time flush."""
 
 from __future__ import annotations
 
-import json
 
 import pytest
 
 import progress_tracker as pt
-from conftest import PROCESS_TIMEOUT, start_python
+from conftest import start_python, summed_outputs
 
 PROCESSES = 8
 THREADS = 4
@@ -66,14 +65,8 @@ def run_workers(daemon, job_name: str, ending: str):
                               str(THREADS), str(ADDS_PER_THREAD)],
                      PROGRESS_TRACKER_ADDRESS=daemon.address)
         for seed in range(PROCESSES)]
-    success = failure = 0
     try:
-        for worker in workers:
-            out, err = worker.communicate(timeout=PROCESS_TIMEOUT)
-            assert worker.returncode == 0, err
-            added = json.loads(out)
-            success += added[0]
-            failure += added[1]
+        success, failure = summed_outputs(workers)
     finally:
         for worker in workers:
             worker.kill()

@@ -1,0 +1,152 @@
+// progressd's flags, and the checks that turn them into a DaemonConfig.
+#include "daemon_config.h"
+
+#include <cstdint>
+#include <string>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/flags/usage_config.h"
+#include "absl/status/status.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+
+ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
+          "host:port for gRPC. Loopback by default; use 0.0.0.0:PORT to accept "
+          "other hosts. Port 0 picks a free port (see --port_file).");
+ABSL_FLAG(std::string, tls_cert, "",
+          "PEM certificate (chain) of this daemon. With --tls_key, gRPC "
+          "clients must connect with TLS. Empty: plaintext.");
+ABSL_FLAG(std::string, tls_key, "",
+          "PEM private key of --tls_cert; give both or neither.");
+ABSL_FLAG(std::string, tls_client_ca, "",
+          "PEM CA certificate(s). With --tls_cert and --tls_key, every client "
+          "must present a certificate signed by one of them (mTLS); others "
+          "are refused at the handshake.");
+ABSL_FLAG(int, write_threads, 2,
+          "Threads serving Increment streams, each with its own completion "
+          "queue.");
+ABSL_FLAG(int, read_threads, 1,
+          "Threads serving GetCounts, ListJobs, StartJob and FinishJob, each "
+          "with its own completion queue, apart from the write threads.");
+ABSL_FLAG(int64_t, max_jobs, 10000,
+          "Most jobs the daemon holds; a call that would create one more "
+          "fails with RESOURCE_EXHAUSTED.");
+ABSL_FLAG(int64_t, max_clients_per_job, 100000,
+          "Most distinct client ids that may report on one job; more fail "
+          "with RESOURCE_EXHAUSTED.");
+ABSL_FLAG(int64_t, max_job_name_bytes, 128,
+          "Longest job name accepted, in bytes. Names may use A-Z a-z 0-9 and "
+          ". _ : -");
+ABSL_FLAG(int, max_message_bytes, 4 << 20,
+          "Largest request message accepted, in bytes; at least 65536, since "
+          "the client library sends messages of up to 32 KiB.");
+ABSL_FLAG(absl::Duration, rate_window, absl::Seconds(10),
+          "Span over which a job's recent_rate is measured.");
+ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(5),
+          "On SIGTERM/SIGINT, how long open calls may take to end before they "
+          "are cancelled.");
+ABSL_FLAG(absl::Duration, shutdown_delay, absl::ZeroDuration(),
+          "On SIGTERM/SIGINT, first report NOT_SERVING to gRPC health checks "
+          "and keep serving every call for this long, so readiness probes and "
+          "load balancers move away before the listener closes; a second "
+          "signal ends it early. --shutdown_grace follows.");
+ABSL_FLAG(std::string, log_level, "info",
+          "Least severe log level shown: trace, debug, info, warn, error, "
+          "critical or off.");
+ABSL_FLAG(std::string, metrics_listen, "127.0.0.1:9464",
+          "host:port for the Prometheus /metrics endpoint; empty disables "
+          "it. Port 0 picks a free port (see --metrics_port_file).");
+ABSL_FLAG(std::string, metrics_port_file, "",
+          "If set, write the bound /metrics port to this file once listening.");
+ABSL_FLAG(absl::Duration, finished_job_ttl, absl::InfiniteDuration(),
+          "Drop finished jobs from /metrics this long after they finish; "
+          "'inf' keeps them. They stay readable over gRPC.");
+ABSL_FLAG(std::string, port_file, "",
+          "If set, write the bound gRPC port to this file once listening "
+          "(useful with --listen=127.0.0.1:0).");
+
+namespace progress {
+namespace {
+
+// Client messages are cut at 32 KiB; twice that leaves room for framing.
+constexpr int kMinMessageBytes = 64 << 10;
+
+absl::Status CheckLimits(const DaemonConfig& config) {
+  const int64_t max_jobs = absl::GetFlag(FLAGS_max_jobs);
+  const int64_t max_clients = absl::GetFlag(FLAGS_max_clients_per_job);
+  const int64_t max_name = absl::GetFlag(FLAGS_max_job_name_bytes);
+  if (max_jobs < 1 || max_clients < 1 || max_name < 1) {
+    return absl::InvalidArgumentError(
+        "--max_jobs, --max_clients_per_job and --max_job_name_bytes must each "
+        "be at least 1");
+  }
+  if (config.server.max_message_bytes < kMinMessageBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--max_message_bytes must be at least ", kMinMessageBytes,
+                     ": the client library sends messages of up to 32 KiB"));
+  }
+  if (config.registry.rate_window <= absl::ZeroDuration() ||
+      config.shutdown_grace < absl::ZeroDuration() ||
+      config.shutdown_delay < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(
+        "--rate_window must be positive, --shutdown_grace and "
+        "--shutdown_delay not negative");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<DaemonConfig> ParseDaemonFlags(int argc, char** argv) {
+  // --help lists this file's flags; gRPC's and Abseil's own stay under
+  // --helpfull.
+  absl::FlagsUsageConfig usage_config;
+  usage_config.contains_help_flags = [](absl::string_view path) {
+    return absl::EndsWith(path, "server/daemon_config.cc");
+  };
+  absl::SetFlagsUsageConfig(usage_config);
+  absl::SetProgramUsageMessage(
+      "counts the successes and failures that batch workers report "
+      "and serves them to reporters and dashboards.\n"
+      "Usage: progressd [--listen=127.0.0.1:50051] [flags]");
+  absl::ParseCommandLine(argc, argv);
+
+  DaemonConfig config;
+  const std::string level = absl::GetFlag(FLAGS_log_level);
+  config.log_level = spdlog::level::from_str(level);
+  if (config.log_level == spdlog::level::off && level != "off") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--log_level: unknown level '", level, "'"));
+  }
+
+  RegistryLimits& limits = config.registry.limits;
+  limits.max_jobs = static_cast<size_t>(absl::GetFlag(FLAGS_max_jobs));
+  limits.max_clients_per_job =
+      static_cast<size_t>(absl::GetFlag(FLAGS_max_clients_per_job));
+  limits.max_job_name_bytes =
+      static_cast<size_t>(absl::GetFlag(FLAGS_max_job_name_bytes));
+  config.registry.rate_window = absl::GetFlag(FLAGS_rate_window);
+
+  config.server.listen_address = absl::GetFlag(FLAGS_listen);
+  config.server.write_threads = absl::GetFlag(FLAGS_write_threads);
+  config.server.read_threads = absl::GetFlag(FLAGS_read_threads);
+  config.server.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
+
+  config.tls_files.cert_file = absl::GetFlag(FLAGS_tls_cert);
+  config.tls_files.key_file = absl::GetFlag(FLAGS_tls_key);
+  config.tls_files.client_ca_file = absl::GetFlag(FLAGS_tls_client_ca);
+
+  config.port_file = absl::GetFlag(FLAGS_port_file);
+  config.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
+  config.metrics_port_file = absl::GetFlag(FLAGS_metrics_port_file);
+  config.finished_job_ttl = absl::GetFlag(FLAGS_finished_job_ttl);
+  config.shutdown_grace = absl::GetFlag(FLAGS_shutdown_grace);
+  config.shutdown_delay = absl::GetFlag(FLAGS_shutdown_delay);
+
+  if (absl::Status valid = CheckLimits(config); !valid.ok()) return valid;
+  return config;
+}
+
+}  // namespace progress

@@ -63,6 +63,17 @@ ABSL_FLAG(std::string, metrics_port_file, "",
 ABSL_FLAG(absl::Duration, finished_job_ttl, absl::InfiniteDuration(),
           "Drop finished jobs from /metrics this long after they finish; "
           "'inf' keeps them. They stay readable over gRPC.");
+ABSL_FLAG(std::string, state_file, "",
+          "Keep the counts in this file across restarts and crashes: loaded "
+          "at start, written atomically every --snapshot_interval when "
+          "something changed and at shutdown, and a client's Flush() is "
+          "confirmed only once what it confirms is in it. A file that cannot "
+          "be read or is damaged stops the start (exit code 3); no file is a "
+          "first start. Empty: counts live in memory only.");
+ABSL_FLAG(absl::Duration, snapshot_interval, absl::Seconds(1),
+          "How often the --state_file is written when something changed. "
+          "Flush() confirmations do not wait for it: they are written at "
+          "once, many to one write.");
 ABSL_FLAG(std::string, port_file, "",
           "If set, write the bound gRPC port to this file once listening "
           "(useful with --listen=127.0.0.1:0).");
@@ -87,6 +98,9 @@ absl::Status CheckLimits(const DaemonConfig& config) {
         absl::StrCat("--max_message_bytes must be at least ", kMinMessageBytes,
                      ": the client library sends messages of up to 32 KiB"));
   }
+  if (config.snapshot_interval <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("--snapshot_interval must be positive");
+  }
   if (config.registry.rate_window <= absl::ZeroDuration() ||
       config.shutdown_grace < absl::ZeroDuration() ||
       config.shutdown_delay < absl::ZeroDuration()) {
@@ -110,7 +124,9 @@ absl::StatusOr<DaemonConfig> ParseDaemonFlags(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "counts the successes and failures that batch workers report "
       "and serves them to reporters and dashboards.\n"
-      "Usage: progressd [--listen=127.0.0.1:50051] [flags]");
+      "Usage: progressd [--listen=127.0.0.1:50051] [flags]\n"
+      "Exit codes: 0 stopped by SIGTERM/SIGINT; 2 bad flags or cannot "
+      "serve; 3 --state_file unusable; 4 the last snapshot failed.");
   absl::ParseCommandLine(argc, argv);
 
   DaemonConfig config;
@@ -144,6 +160,8 @@ absl::StatusOr<DaemonConfig> ParseDaemonFlags(int argc, char** argv) {
   config.finished_job_ttl = absl::GetFlag(FLAGS_finished_job_ttl);
   config.shutdown_grace = absl::GetFlag(FLAGS_shutdown_grace);
   config.shutdown_delay = absl::GetFlag(FLAGS_shutdown_delay);
+  config.state_file = absl::GetFlag(FLAGS_state_file);
+  config.snapshot_interval = absl::GetFlag(FLAGS_snapshot_interval);
 
   if (absl::Status valid = CheckLimits(config); !valid.ok()) return valid;
   return config;

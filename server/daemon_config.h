@@ -28,6 +28,9 @@ struct DaemonConfig {
   absl::Duration finished_job_ttl = absl::InfiniteDuration();
   absl::Duration shutdown_grace = absl::Seconds(5);
   absl::Duration shutdown_delay = absl::ZeroDuration();
+  // Empty: no state file; counts live in memory only.
+  std::string state_file;
+  absl::Duration snapshot_interval = absl::Seconds(1);
 };
 
 // Parses argv with progressd's flags (--help lists them) and checks them.

@@ -12,18 +12,21 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "daemon_config.h"
+#include "exit_codes.h"
 #include "metrics/civetweb_tls.h"
 #include "metrics/metrics_collector.h"
 #include "metrics/metrics_endpoint.h"
 #include "rpc/progress_server.h"
 #include "rpc/server_tls.h"
+#include "second_signal.h"
+#include "state/durable_state.h"
 #include "stop_signals.h"
 
 namespace {
 
 int Fail(const std::string& message) {
   spdlog::critical("{}", message);
-  return 2;
+  return progress::kExitBadFlags;
 }
 
 // Writes `port` to `path` whole, then renames it into place, so a watcher
@@ -67,8 +70,26 @@ int main(int argc, char** argv) {
                                                         : "mTLS";
 
   progress::JobRegistry registry(config.registry);
+  std::unique_ptr<progress::DurableState> state;
+  if (!config.state_file.empty()) {
+    absl::StatusOr<std::unique_ptr<progress::DurableState>> opened =
+        progress::DurableState::Open(config.state_file,
+                                     config.snapshot_interval, &registry);
+    if (!opened.ok()) {
+      spdlog::critical(
+          "progressd cannot start: {}. Nothing was changed; to start without "
+          "these counts, move the file aside.",
+          std::string(opened.status().message()));
+      return progress::kExitBadStateFile;
+    }
+    state = *std::move(opened);
+  }
 
   progress::ServerOptions& server_options = config.server;
+  if (state != nullptr) {
+    server_options.commit_gate = &state->snapshotter();
+    state->snapshotter().Start();
+  }
   if (tls_on) server_options.credentials = progress::ServerTlsCredentials(*tls);
   progress::ProgressServer server(server_options, &registry);
   if (absl::Status started = server.Start(); !started.ok()) {
@@ -81,6 +102,9 @@ int main(int argc, char** argv) {
     progress::MetricsOptions metrics_options;
     metrics_options.finished_job_ttl = config.finished_job_ttl;
     metrics_options.version = PROGRESS_VERSION;
+    if (state != nullptr) {
+      metrics_options.snapshots = &state->snapshotter().stats();
+    }
     progress::MetricsTls metrics_tls;
     if (tls_on) {
       // Without HTTPS, /metrics (read-only) may still serve on loopback,
@@ -135,8 +159,8 @@ int main(int argc, char** argv) {
   spdlog::info(
       "progressd listening on {} ({}) | metrics {} | write threads {} | read "
       "threads {} | max jobs {} | max clients/job {} | max job name {} bytes "
-      "| max message {} bytes | rate window {} | shutdown delay {} | shutdown "
-      "grace {}",
+      "| max message {} bytes | rate window {} | state file {} | shutdown "
+      "delay {} | shutdown grace {}",
       bound, security,
       metrics ? absl::StrCat(metrics->scheme(), "://",
                              BoundAddress(metrics_listen, metrics->port()),
@@ -148,6 +172,10 @@ int main(int argc, char** argv) {
       config.registry.limits.max_job_name_bytes,
       server_options.max_message_bytes,
       absl::FormatDuration(config.registry.rate_window),
+      state != nullptr
+          ? absl::StrCat(config.state_file, " every ",
+                         absl::FormatDuration(config.snapshot_interval))
+          : std::string("none (counts live in memory only)"),
       absl::FormatDuration(config.shutdown_delay),
       absl::FormatDuration(config.shutdown_grace));
 
@@ -169,11 +197,21 @@ int main(int argc, char** argv) {
           ? std::string("shutdown delay over")
           : absl::StrCat("received ", strsignal(signal_number)),
       absl::FormatDuration(grace));
+  progress::SecondSignal second_signal(
+      stop_signals, state != nullptr ? &state->snapshotter() : nullptr);
   // civetweb takes up to about two seconds to stop; let it do so while the
   // gRPC side drains, so the whole shutdown stays within the grace.
   std::thread stop_metrics([&metrics] { metrics.reset(); });
   server.Shutdown(grace);
   stop_metrics.join();
+  int exit_code = 0;
+  if (state != nullptr) {
+    if (absl::Status last = state->snapshotter().Stop(); !last.ok()) {
+      spdlog::critical("progressd could not write its last snapshot to {}: {}",
+                       config.state_file, std::string(last.message()));
+      exit_code = progress::kExitSnapshotFailed;
+    }
+  }
 
   const progress::RegistryStats stats = registry.Stats();
   spdlog::info(
@@ -181,5 +219,5 @@ int main(int argc, char** argv) {
       "{} | values over the per-client cap rejected {}",
       stats.jobs, stats.entries_applied, stats.regressions_ignored,
       stats.values_over_cap_rejected);
-  return 0;
+  return exit_code;
 }

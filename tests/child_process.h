@@ -200,10 +200,12 @@ class ChildProcess {
   std::vector<std::thread> readers_;
 };
 
-// A progressd process on loopback: a free port unless one is given.
+// A progressd process on loopback: a free port unless one is given;
+// `launcher`, if any, runs it (e.g. setpriv, to run it as another user).
 class Daemon {
  public:
-  explicit Daemon(std::vector<std::string> extra_flags = {}, int port = 0)
+  explicit Daemon(std::vector<std::string> extra_flags = {}, int port = 0,
+                  std::vector<std::string> launcher = {})
       : port_file_(absl::StrCat(::testing::TempDir(), "/progressd-port-",
                                 getpid(), "-", next_id_++)),
         metrics_port_file_(port_file_ + "-metrics") {
@@ -214,6 +216,7 @@ class Daemon {
         "--port_file=" + port_file_, "--metrics_listen=127.0.0.1:0",
         "--metrics_port_file=" + metrics_port_file_};
     args.insert(args.end(), extra_flags.begin(), extra_flags.end());
+    args.insert(args.begin(), launcher.begin(), launcher.end());
     process_.emplace(std::move(args));
     port_ = WaitForPort();
     EXPECT_GT(port_, 0) << "progressd did not start: " << process_->output();

@@ -1049,6 +1049,14 @@ def check_systemd(unit, environment_file, progressd, problems):
     filters = [v for k, v in service if k == "SystemCallFilter"]
     if "@system-service" not in filters:
         problems.add(unit, "SystemCallFilter=@system-service is missing")
+    state_file = values.get("state_file") if values else None
+    if state_file:
+        # Under ProtectSystem=strict, only the StateDirectory is writable.
+        state_dir = "/var/lib/" + settings.get("StateDirectory", "")
+        if os.path.dirname(state_file) != state_dir:
+            problems.add(unit, f"--state_file={state_file} is not in the "
+                         f"StateDirectory ({state_dir}), the only directory "
+                         "the sandbox lets progressd write")
     signal_name = settings.get("KillSignal", "SIGTERM")
     if signal_name not in ("SIGTERM", "SIGINT", "TERM", "INT"):
         problems.add(unit, f"KillSignal={signal_name}: progressd shuts down "
@@ -1145,6 +1153,8 @@ def run_daemon(progressd, where, arguments, stop_signal, metrics_path,
         port_file = os.path.join(work, "port")
         metrics_file = os.path.join(work, "metrics_port")
         overrides = ["--listen=127.0.0.1:0", f"--port_file={port_file}"]
+        if any(a.startswith("--state_file=") for a in arguments):
+            overrides.append(f"--state_file={os.path.join(work, 'state')}")
         if metrics_path is not None:
             overrides += ["--metrics_listen=127.0.0.1:0",
                           f"--metrics_port_file={metrics_file}"]

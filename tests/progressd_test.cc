@@ -25,17 +25,32 @@ using ::testing::HasSubstr;
 
 TEST(ProgressdTest, HelpDocumentsEveryFlagWithItsDefault) {
   const CommandResult run = RunCommand(absl::StrCat(PROGRESSD_PATH, " --help"));
-  for (const char* flag :
-       {"--listen", "--write_threads", "--read_threads", "--max_jobs",
-        "--max_clients_per_job", "--max_job_name_bytes", "--shutdown_grace",
-        "--log_level", "--max_message_bytes", "--rate_window", "--port_file",
-        "--metrics_listen", "--metrics_port_file", "--finished_job_ttl",
-        "--shutdown_delay", "--tls_cert", "--tls_key", "--tls_client_ca"}) {
+  for (const char* flag : {"--listen",
+                           "--write_threads",
+                           "--read_threads",
+                           "--max_jobs",
+                           "--max_clients_per_job",
+                           "--max_job_name_bytes",
+                           "--shutdown_grace",
+                           "--log_level",
+                           "--max_message_bytes",
+                           "--rate_window",
+                           "--port_file",
+                           "--metrics_listen",
+                           "--metrics_port_file",
+                           "--finished_job_ttl",
+                           "--shutdown_delay",
+                           "--tls_cert",
+                           "--tls_key",
+                           "--tls_client_ca",
+                           "--state_file",
+                           "--snapshot_interval"}) {
     EXPECT_THAT(run.output, HasSubstr(flag)) << flag;
   }
   EXPECT_THAT(run.output, HasSubstr("default: \"127.0.0.1:50051\""));
   EXPECT_THAT(run.output, HasSubstr("default: 5s"));
   EXPECT_THAT(run.output, HasSubstr("default: \"info\""));
+  EXPECT_THAT(run.output, HasSubstr("3 --state_file unusable"));
   // Each flag line is followed by its default.
   size_t flags = 0, defaults = 0;
   for (size_t at = run.output.find("\n    --"); at != std::string::npos;
@@ -46,7 +61,7 @@ TEST(ProgressdTest, HelpDocumentsEveryFlagWithItsDefault) {
        at = run.output.find("default:", at + 1)) {
     ++defaults;
   }
-  EXPECT_EQ(flags, 18u);
+  EXPECT_EQ(flags, 20u);
   EXPECT_EQ(defaults, flags);
 }
 

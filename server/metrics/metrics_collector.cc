@@ -40,6 +40,7 @@ std::vector<MetricFamily> MetricsCollector::Collect() const {
   std::vector<MetricFamily> families;
   CollectJobs(&families);
   CollectHealth(&families);
+  if (options_.snapshots != nullptr) CollectSnapshots(&families);
   return families;
 }
 
@@ -159,6 +160,43 @@ void MetricsCollector::CollectHealth(
              "Always 1; the labels say which build runs.", MetricType::Gauge);
   Add(build, {{"version", options_.version}}, 1.0);
   families->push_back(std::move(build));
+}
+
+void MetricsCollector::CollectSnapshots(
+    std::vector<MetricFamily>* families) const {
+  const SnapshotStats& stats = *options_.snapshots;
+  MetricFamily written =
+      Family("progress_tracker_state_snapshots_total",
+             "Snapshots written to --state_file.", MetricType::Counter);
+  Add(written, {},
+      static_cast<double>(stats.written.load(std::memory_order_relaxed)));
+  families->push_back(std::move(written));
+
+  MetricFamily failed =
+      Family("progress_tracker_state_snapshot_failures_total",
+             "Snapshots that could not be written (disk full, directory gone, "
+             "read-only); each is retried, and the daemon keeps serving.",
+             MetricType::Counter);
+  Add(failed, {},
+      static_cast<double>(stats.failed.load(std::memory_order_relaxed)));
+  families->push_back(std::move(failed));
+
+  MetricFamily last = Family(
+      "progress_tracker_state_last_snapshot_time_seconds",
+      "When the last snapshot was written, in Unix seconds; 0 before the "
+      "first.",
+      MetricType::Gauge);
+  Add(last, {},
+      static_cast<double>(
+          stats.last_written_unix.load(std::memory_order_relaxed)));
+  families->push_back(std::move(last));
+
+  MetricFamily bytes =
+      Family("progress_tracker_state_snapshot_bytes",
+             "Size of the last snapshot written.", MetricType::Gauge);
+  Add(bytes, {},
+      static_cast<double>(stats.last_bytes.load(std::memory_order_relaxed)));
+  families->push_back(std::move(bytes));
 }
 
 }  // namespace progress

@@ -11,6 +11,7 @@
 #include "absl/time/time.h"
 #include "registry/job_registry.h"
 #include "rpc/server_stats.h"
+#include "state/snapshotter.h"
 
 namespace progress {
 
@@ -20,6 +21,8 @@ struct MetricsOptions {
   absl::Duration finished_job_ttl = absl::InfiniteDuration();
   absl::Time start_time = absl::Now();
   std::string version;
+  // The state file's snapshotter; null without --state_file.
+  const SnapshotStats* snapshots = nullptr;
   std::function<absl::Time()> clock = [] { return absl::Now(); };
 };
 
@@ -38,6 +41,7 @@ class MetricsCollector : public prometheus::Collectable {
  private:
   void CollectJobs(std::vector<prometheus::MetricFamily>* families) const;
   void CollectHealth(std::vector<prometheus::MetricFamily>* families) const;
+  void CollectSnapshots(std::vector<prometheus::MetricFamily>* families) const;
 
   const JobRegistry* const registry_;
   const ServerStats* const stats_;

@@ -146,4 +146,62 @@ JobSnapshot Job::Snapshot(absl::Time now) const {
   return snapshot;
 }
 
+JobRecord Job::Record() const {
+  JobRecord record;
+  record.name = name_;
+  record.expected_total = expected_total_.load(std::memory_order_relaxed);
+  record.created_time = created_;
+  record.first_update_time =
+      TimeFromNanos(first_update_ns_.load(std::memory_order_relaxed));
+  record.last_update_time =
+      TimeFromNanos(last_update_ns_.load(std::memory_order_relaxed));
+  record.finish_time =
+      TimeFromNanos(finish_ns_.load(std::memory_order_relaxed));
+  absl::ReaderMutexLock lock(&clients_mu_);
+  record.clients.reserve(clients_.size());
+  for (const auto& [client_id, cursor] : clients_) {
+    const ClientCursor::Counts applied = cursor->applied();
+    record.clients.push_back({client_id, applied.success, applied.failure});
+  }
+  return record;
+}
+
+absl::Status Job::Restore(const JobRecord& record, absl::Time now) {
+  constexpr uint64_t kMax = std::numeric_limits<uint64_t>::max();
+  uint64_t success = 0;
+  uint64_t failure = 0;
+  for (const ClientRecord& client : record.clients) {
+    if (client.success > kMax - success || client.failure > kMax - failure) {
+      return absl::OutOfRangeError(absl::StrFormat(
+          "job '%s': its clients' counts add up past 2^64 - 1", name_));
+    }
+    success += client.success;
+    failure += client.failure;
+  }
+  absl::MutexLock lock(&clients_mu_);
+  for (const ClientRecord& client : record.clients) {
+    auto cursor = std::make_shared<ClientCursor>(this);
+    {
+      absl::MutexLock cursor_lock(&cursor->mu_);
+      cursor->applied_ = {client.success, client.failure};
+    }
+    clients_.emplace(client.client_id, std::move(cursor));
+  }
+  success_.store(success, std::memory_order_relaxed);
+  failure_.store(failure, std::memory_order_relaxed);
+  expected_total_.store(record.expected_total, std::memory_order_relaxed);
+  auto nanos = [](const std::optional<absl::Time>& time) -> int64_t {
+    return time.has_value() ? absl::ToUnixNanos(*time) : 0;
+  };
+  first_update_ns_.store(nanos(record.first_update_time),
+                         std::memory_order_relaxed);
+  last_update_ns_.store(nanos(record.last_update_time),
+                        std::memory_order_relaxed);
+  finish_ns_.store(nanos(record.finish_time), std::memory_order_relaxed);
+  done_.store(record.finish_time.has_value(), std::memory_order_release);
+  // The recent rate starts over: counts restored are not records/s now.
+  rate_window_.Reset(now, success + failure);
+  return absl::OkStatus();
+}
+
 }  // namespace progress

@@ -14,6 +14,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "registry/job_record.h"
 #include "registry/rate_window.h"
 
 namespace progress {
@@ -112,6 +113,9 @@ class Job {
 
   JobSnapshot Snapshot(absl::Time now) const;
 
+  // What a restart must keep of the job (see JobRecord).
+  JobRecord Record() const;
+
  private:
   // Only the registry adds clients, and only under its exclusive lock after
   // checking --max_clients_per_job: that lock, not clients_mu_, is what makes
@@ -119,6 +123,11 @@ class Job {
   friend class JobRegistry;
   // The new cursor of `client_id`, which must not have one yet.
   std::shared_ptr<ClientCursor> AddCursor(absl::string_view client_id);
+  // Takes over what `record` kept: its clients' applied values (and their
+  // sum), timestamps, expected total and done flag. For a job just made,
+  // before anyone else can see it; `now` starts its recent-rate window.
+  // OUT_OF_RANGE if the sums overflow.
+  absl::Status Restore(const JobRecord& record, absl::Time now);
 
   const std::string name_;
   const absl::Time created_;

@@ -149,6 +149,7 @@ JobRegistry::ResolveCursors(absl::Span<const absl::string_view> jobs,
     cursors.push_back(cursor != nullptr ? std::move(cursor)
                                         : found->AddCursor(client_id));
   }
+  changes_.fetch_add(1, std::memory_order_acq_rel);
   return cursors;
 }
 
@@ -172,6 +173,7 @@ absl::StatusOr<ApplyResult> JobRegistry::Apply(ClientCursor& cursor,
   absl::StatusOr<ApplyResult> result =
       cursor.job().ApplyCumulative(cursor, success, failure, options_.clock());
   if (!result.ok()) return result;
+  if (result->added > 0) changes_.fetch_add(1, std::memory_order_acq_rel);
   entries_applied_.fetch_add(1, std::memory_order_relaxed);
   if (result->regressed) {
     regressions_ignored_.fetch_add(1, std::memory_order_relaxed);
@@ -197,6 +199,7 @@ absl::StatusOr<JobSnapshot> JobRegistry::Start(absl::string_view job,
         "job '%s' is already finished; start a job with a new name", job));
   }
   (*found)->SetExpectedTotal(expected_total);
+  changes_.fetch_add(1, std::memory_order_acq_rel);
   return (*found)->Snapshot(options_.clock());
 }
 
@@ -207,7 +210,7 @@ absl::StatusOr<JobSnapshot> JobRegistry::Finish(absl::string_view job) {
     return absl::NotFoundError(absl::StrFormat("no job named '%s'", job));
   }
   const absl::Time now = options_.clock();
-  found->MarkDone(now);
+  if (found->MarkDone(now)) changes_.fetch_add(1, std::memory_order_acq_rel);
   return found->Snapshot(now);
 }
 

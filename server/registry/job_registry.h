@@ -18,6 +18,7 @@
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "registry/job.h"
+#include "registry/job_record.h"
 
 namespace progress {
 
@@ -125,6 +126,21 @@ class JobRegistry {
 
   RegistryStats Stats() const;
 
+  // What a restart must keep of every job, in name order. Safe while
+  // streams apply: each client's values are read under its cursor's lock.
+  std::vector<JobRecord> Records() const;
+
+  // Fills an empty registry from `records` (a state file's), all or nothing.
+  // FAILED_PRECONDITION unless the registry is empty; INVALID_ARGUMENT for a
+  // bad or repeated job name or client id; OUT_OF_RANGE when a job's clients
+  // add up past 2^64 - 1. Limits are not applied: what was recorded is
+  // kept, and only what would be created beyond them is refused.
+  absl::Status Restore(const std::vector<JobRecord>& records);
+
+  // Grows with every change Records() would show. Records() taken after
+  // reading N holds every change counted up to N.
+  uint64_t changes() const { return changes_.load(std::memory_order_acquire); }
+
   const RegistryLimits& limits() const { return options_.limits; }
   uint64_t max_value_per_client() const { return max_value_per_client_; }
 
@@ -157,6 +173,8 @@ class JobRegistry {
   absl::btree_map<std::string, std::unique_ptr<Job>, std::less<>> jobs_
       ABSL_GUARDED_BY(mu_);
 
+  // Counted after the change it stands for is made (see changes()).
+  std::atomic<uint64_t> changes_{0};
   std::atomic<uint64_t> entries_applied_{0};
   std::atomic<uint64_t> regressions_ignored_{0};
   std::atomic<uint64_t> values_over_cap_rejected_{0};

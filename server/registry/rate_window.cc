@@ -22,4 +22,10 @@ double RateWindow::RateAt(absl::Time now, uint64_t total) const {
   return static_cast<double>(total - base.total) / seconds;
 }
 
+void RateWindow::Reset(absl::Time now, uint64_t total) {
+  absl::MutexLock lock(&mu_);
+  samples_.clear();
+  samples_.push_back({now, total});
+}
+
 }  // namespace progress

@@ -24,6 +24,9 @@ class RateWindow {
   // the window is measured from.
   void Record(absl::Time now, uint64_t total);
 
+  // Forgets every sample and starts over from (`now`, `total`).
+  void Reset(absl::Time now, uint64_t total);
+
   // Records per second between the oldest sample inside the window (or the
   // baseline just before it) and (`now`, `total`); 0 without an earlier sample.
   double RateAt(absl::Time now, uint64_t total) const;

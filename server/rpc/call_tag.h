@@ -7,6 +7,7 @@
 #include "absl/synchronization/mutex.h"
 #include "progress/v1/progress.grpc.pb.h"
 #include "registry/job_registry.h"
+#include "rpc/commit_gate.h"
 #include "rpc/server_stats.h"
 
 namespace progress {
@@ -54,6 +55,9 @@ struct QueueContext {
   ServerStats* stats = nullptr;
   // This queue's own counters; set on write queues only.
   WriteQueueStats* write_stats = nullptr;
+  // Where a closing Increment stream waits for durability; null without a
+  // state file.
+  CommitGate* commit_gate = nullptr;
 };
 
 }  // namespace progress

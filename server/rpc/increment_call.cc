@@ -48,7 +48,20 @@ void IncrementCall::Proceed(bool ok) {
               session_.client_id(), context_.peer(), session_.regressions());
         }
         state_ = State::kFinishing;
-        reader_.Finish(session_.Recorded(), grpc::Status::OK, this);
+        response_ = session_.Recorded();
+        if (queue_.commit_gate == nullptr) {
+          reader_.Finish(response_, grpc::Status::OK, this);
+          return;
+        }
+        // The reply is the client's confirmation, so with a state file it
+        // waits until what it confirms would survive a crash.
+        queue_.commit_gate->AwaitDurable([this](const absl::Status& durable) {
+          if (durable.ok()) {
+            reader_.Finish(response_, grpc::Status::OK, this);
+          } else {
+            reader_.FinishWithError(ToGrpcStatus(durable), this);
+          }
+        });
         return;
       }
       absl::Status applied = session_.Apply(request_);

@@ -33,6 +33,8 @@ class IncrementCall final : public CallTag {
   grpc::ServerContext context_;
   grpc::ServerAsyncReader<v1::IncrementResponse, v1::IncrementRequest> reader_;
   v1::IncrementRequest request_;
+  // The reply, kept while it waits for durability and is sent.
+  v1::IncrementResponse response_;
 
   IncrementSession session_;
   bool accepted_ = false;  // A stream came; it counts as active until gone.

@@ -5,6 +5,7 @@
 #include <grpcpp/server_builder.h>
 #include <spdlog/spdlog.h>
 
+#include <thread>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -90,9 +91,10 @@ absl::Status ProgressServer::Start() {
   // Increment is requested only on the write queues and the unary calls only
   // on the read queues: that split is what keeps readers from starving.
   for (auto& queue : write_queues_) {
-    const QueueContext context{&service_, queue.get(),
-                               registry_, &live_calls_,
-                               &stats_,   stats_.AddWriteQueue()};
+    const QueueContext context{
+        &service_,           queue.get(), registry_,
+        &live_calls_,        &stats_,     stats_.AddWriteQueue(),
+        options_.commit_gate};
     for (int i = 0; i < kPendingCallsPerQueue; ++i) IncrementCall::Arm(context);
   }
   for (auto& queue : read_queues_) {
@@ -135,7 +137,17 @@ void ProgressServer::Shutdown(absl::Duration grace) {
   running_ = false;
   // Open calls may finish until the deadline; then gRPC cancels them, and
   // their pending operations come back not-ok to the still-running threads.
-  server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
+  const absl::Time deadline = absl::Now() + grace;
+  // Streams waiting for durability are answered by the last snapshot at
+  // the latest when the grace ends, as gRPC then cancels what is left.
+  absl::Notification server_down;
+  std::thread release_gate([this, deadline, &server_down] {
+    server_down.WaitForNotificationWithDeadline(deadline);
+    if (options_.commit_gate != nullptr) options_.commit_gate->Release();
+  });
+  server_->Shutdown(absl::ToChronoTime(deadline));
+  server_down.Notify();
+  release_gate.join();
   // A queue must not be shut down while a call on it could still start an
   // operation, so wait for every call object to be gone first.
   live_calls_.WaitUntilNone();

@@ -14,6 +14,7 @@
 #include "absl/time/time.h"
 #include "registry/job_registry.h"
 #include "rpc/call_tag.h"
+#include "rpc/commit_gate.h"
 #include "rpc/health_service.h"
 #include "rpc/server_stats.h"
 
@@ -30,6 +31,10 @@ struct ServerOptions {
   int max_message_bytes = 4 << 20;
   // How clients must connect (see server_tls.h); null: plaintext.
   std::shared_ptr<grpc::ServerCredentials> credentials;
+  // Where closing Increment streams wait until what they applied is
+  // durable (the state file's snapshotter); null: they reply at once. Must
+  // outlive the server.
+  CommitGate* commit_gate = nullptr;
   // How often the recent-rate window is sampled.
   absl::Duration rate_sample_interval = absl::Seconds(1);
 };

@@ -1,0 +1,69 @@
+#include "state/durable_state.h"
+
+#include <spdlog/spdlog.h>
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "state/state_codec.h"
+
+namespace progress {
+namespace {
+
+absl::Status Explain(const absl::Status& status, const std::string& path) {
+  return absl::Status(
+      status.code(), absl::StrCat("state file ", path, ": ", status.message()));
+}
+
+// Loads `path` into `registry`; false when there is no file yet.
+absl::StatusOr<bool> Load(const std::string& path, JobRegistry* registry) {
+  absl::StatusOr<std::string> bytes = ReadWholeFile(path);
+  if (absl::IsNotFound(bytes.status())) return false;
+  if (!bytes.ok()) return bytes.status();
+  absl::StatusOr<StateSnapshot> snapshot = DecodeStateFile(*bytes);
+  if (!snapshot.ok()) return snapshot.status();
+  if (absl::Status restored = registry->Restore(snapshot->jobs);
+      !restored.ok()) {
+    return absl::DataLossError(absl::StrCat(
+        "holds state this progressd cannot take: ", restored.message()));
+  }
+  uint64_t clients = 0;
+  uint64_t records = 0;
+  for (const JobRecord& job : snapshot->jobs) {
+    clients += job.clients.size();
+    for (const ClientRecord& client : job.clients) {
+      records += client.success + client.failure;
+    }
+  }
+  spdlog::info(
+      "restored {} jobs, {} client entries and {} records from state file {} "
+      "(snapshot of {})",
+      snapshot->jobs.size(), clients, records, path,
+      absl::FormatTime(snapshot->taken_time));
+  return true;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<DurableState>> DurableState::Open(
+    const std::string& path, absl::Duration interval, JobRegistry* registry) {
+  absl::StatusOr<StateFileLock> lock = StateFileLock::Acquire(path);
+  if (!lock.ok()) return Explain(lock.status(), path);
+  absl::StatusOr<bool> loaded = Load(path, registry);
+  if (!loaded.ok()) return Explain(loaded.status(), path);
+  if (!*loaded) {
+    spdlog::info("no state file at {} yet: starting empty, and writing it",
+                 path);
+  }
+  SnapshotterOptions options;
+  options.path = path;
+  options.interval = interval;
+  auto state = std::unique_ptr<DurableState>(
+      new DurableState(*std::move(lock), std::move(options), registry));
+  if (absl::Status written = state->snapshotter_.SnapshotNow(); !written.ok()) {
+    return Explain(written, path);
+  }
+  return state;
+}
+
+}  // namespace progress

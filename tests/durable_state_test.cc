@@ -87,6 +87,16 @@ class DurableStateTest : public ::testing::Test {
     uint64_t early = 0;  // Sent by workers that exited before the kill.
     uint64_t late = 0;   // Sent by workers running through it.
     std::optional<JobInfo> counts;
+
+    void Print(const char* mode) const {
+      std::printf(
+          "kill -9 %s: workers sent %llu (%llu by workers that exited before "
+          "the kill, %llu after); daemon holds %llu\n",
+          mode, static_cast<unsigned long long>(early + late),
+          static_cast<unsigned long long>(early),
+          static_cast<unsigned long long>(late),
+          static_cast<unsigned long long>(counts->success));
+    }
   };
 
   // Half the workers finish and exit, then the daemon dies by kill -9 while
@@ -122,13 +132,7 @@ class DurableStateTest : public ::testing::Test {
 TEST_F(DurableStateTest, KillNineMidJobLosesNothingWithAStateFile) {
   const CrashOutcome crash = KillMidJob(/*with_state=*/true);
   ASSERT_TRUE(crash.counts.has_value());
-  std::printf(
-      "kill -9 with a state file: workers sent %llu (%llu by workers that "
-      "exited before the kill, %llu after); daemon holds %llu\n",
-      static_cast<unsigned long long>(crash.early + crash.late),
-      static_cast<unsigned long long>(crash.early),
-      static_cast<unsigned long long>(crash.late),
-      static_cast<unsigned long long>(crash.counts->success));
+  crash.Print("with a state file");
   EXPECT_EQ(crash.counts->success, crash.early + crash.late);
   EXPECT_EQ(crash.counts->failure, 0u);
   EXPECT_FALSE(crash.counts->done) << "a running job came back finished";
@@ -137,13 +141,7 @@ TEST_F(DurableStateTest, KillNineMidJobLosesNothingWithAStateFile) {
 TEST_F(DurableStateTest, WithoutAStateFileOnlyLiveClientsRecover) {
   const CrashOutcome crash = KillMidJob(/*with_state=*/false);
   ASSERT_TRUE(crash.counts.has_value());
-  std::printf(
-      "kill -9 without a state file: workers sent %llu (%llu by workers that "
-      "exited before the kill, %llu after); daemon holds %llu\n",
-      static_cast<unsigned long long>(crash.early + crash.late),
-      static_cast<unsigned long long>(crash.early),
-      static_cast<unsigned long long>(crash.late),
-      static_cast<unsigned long long>(crash.counts->success));
+  crash.Print("without a state file");
   // The live workers resent their cumulative counts; the exited ones went
   // with the daemon's memory, as the README says.
   EXPECT_EQ(crash.counts->success, crash.late);

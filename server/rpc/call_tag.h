@@ -7,6 +7,8 @@
 #include "absl/synchronization/mutex.h"
 #include "progress/v1/progress.grpc.pb.h"
 #include "registry/job_registry.h"
+#include "rpc/increment_streams.h"
+#include "rpc/progress_service.h"
 #include "rpc/server_stats.h"
 
 namespace progress {
@@ -47,13 +49,15 @@ class LiveCalls {
 
 // Everything a call needs from the queue it is served on.
 struct QueueContext {
-  v1::ProgressTracker::AsyncService* service = nullptr;
+  ProgressAsyncService* service = nullptr;
   grpc::ServerCompletionQueue* queue = nullptr;
   JobRegistry* registry = nullptr;
   LiveCalls* live_calls = nullptr;
   ServerStats* stats = nullptr;
   // This queue's own counters; set on write queues only.
   WriteQueueStats* write_stats = nullptr;
+  // The open Increment streams and their limits; set on write queues only.
+  IncrementStreams* streams = nullptr;
 };
 
 }  // namespace progress

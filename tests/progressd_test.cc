@@ -25,12 +25,30 @@ using ::testing::HasSubstr;
 
 TEST(ProgressdTest, HelpDocumentsEveryFlagWithItsDefault) {
   const CommandResult run = RunCommand(absl::StrCat(PROGRESSD_PATH, " --help"));
-  for (const char* flag :
-       {"--listen", "--write_threads", "--read_threads", "--max_jobs",
-        "--max_clients_per_job", "--max_job_name_bytes", "--shutdown_grace",
-        "--log_level", "--max_message_bytes", "--rate_window", "--port_file",
-        "--metrics_listen", "--metrics_port_file", "--finished_job_ttl",
-        "--shutdown_delay", "--tls_cert", "--tls_key", "--tls_client_ca"}) {
+  for (const char* flag : {"--listen",
+                           "--write_threads",
+                           "--read_threads",
+                           "--max_jobs",
+                           "--max_clients_per_job",
+                           "--max_job_name_bytes",
+                           "--shutdown_grace",
+                           "--log_level",
+                           "--max_message_bytes",
+                           "--rate_window",
+                           "--port_file",
+                           "--metrics_listen",
+                           "--metrics_port_file",
+                           "--finished_job_ttl",
+                           "--shutdown_delay",
+                           "--tls_cert",
+                           "--tls_key",
+                           "--tls_client_ca",
+                           "--max_jobs_per_message",
+                           "--max_streams",
+                           "--stream_idle_timeout",
+                           "--keepalive_time",
+                           "--keepalive_timeout",
+                           "--max_connection_idle"}) {
     EXPECT_THAT(run.output, HasSubstr(flag)) << flag;
   }
   EXPECT_THAT(run.output, HasSubstr("default: \"127.0.0.1:50051\""));
@@ -46,7 +64,7 @@ TEST(ProgressdTest, HelpDocumentsEveryFlagWithItsDefault) {
        at = run.output.find("default:", at + 1)) {
     ++defaults;
   }
-  EXPECT_EQ(flags, 18u);
+  EXPECT_EQ(flags, 24u);
   EXPECT_EQ(defaults, flags);
 }
 
@@ -64,6 +82,20 @@ TEST(ProgressdTest, BadFlagValueIsAClearStartupError) {
       RunCommand(absl::StrCat(PROGRESSD_PATH, " --max_message_bytes=8192"));
   EXPECT_NE(small.exit_code, 0);
   EXPECT_THAT(small.output, HasSubstr("--max_message_bytes must be at least"));
+  const CommandResult few =
+      RunCommand(absl::StrCat(PROGRESSD_PATH, " --max_jobs_per_message=999"));
+  EXPECT_NE(few.exit_code, 0);
+  EXPECT_THAT(few.output,
+              HasSubstr("--max_jobs_per_message must be at least 1000"));
+  const CommandResult long_grace =
+      RunCommand(absl::StrCat(PROGRESSD_PATH, " --shutdown_grace=11m"));
+  EXPECT_NE(long_grace.exit_code, 0);
+  EXPECT_THAT(long_grace.output,
+              HasSubstr("--shutdown_grace must be at most 10m"));
+  const CommandResult hasty =
+      RunCommand(absl::StrCat(PROGRESSD_PATH, " --stream_idle_timeout=100ms"));
+  EXPECT_NE(hasty.exit_code, 0);
+  EXPECT_THAT(hasty.output, HasSubstr("--stream_idle_timeout"));
 }
 
 TEST(ProgressdTest, AddressInUseIsAClearStartupError) {

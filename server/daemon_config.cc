@@ -11,6 +11,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "limit_flags.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
           "host:port for gRPC. Loopback by default; use 0.0.0.0:PORT to accept "
@@ -39,14 +40,16 @@ ABSL_FLAG(int64_t, max_clients_per_job, 100000,
 ABSL_FLAG(int64_t, max_job_name_bytes, 128,
           "Longest job name accepted, in bytes. Names may use A-Z a-z 0-9 and "
           ". _ : -");
-ABSL_FLAG(int, max_message_bytes, 4 << 20,
+ABSL_FLAG(int, max_message_bytes, 64 << 10,
           "Largest request message accepted, in bytes; at least 65536, since "
-          "the client library sends messages of up to 32 KiB.");
+          "the client library sends messages of up to 32 KiB. A larger "
+          "Increment message fails its stream with RESOURCE_EXHAUSTED, logged "
+          "and counted; above max(4 x this, 4 MiB) gRPC refuses it unseen.");
 ABSL_FLAG(absl::Duration, rate_window, absl::Seconds(10),
           "Span over which a job's recent_rate is measured.");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(5),
           "On SIGTERM/SIGINT, how long open calls may take to end before they "
-          "are cancelled.");
+          "are cancelled. At most 10m.");
 ABSL_FLAG(absl::Duration, shutdown_delay, absl::ZeroDuration(),
           "On SIGTERM/SIGINT, first report NOT_SERVING to gRPC health checks "
           "and keep serving every call for this long, so readiness probes and "
@@ -83,6 +86,10 @@ namespace {
 
 // Client messages are cut at 32 KiB; twice that leaves room for framing.
 constexpr int kMinMessageBytes = 64 << 10;
+// Past this a stuck shutdown looks like a hung daemon to its supervisor, and
+// any supervisor's own stop timeout (systemd's 90 s, Kubernetes' 30 s) would
+// kill it first anyway.
+constexpr absl::Duration kMaxShutdownGrace = absl::Minutes(10);
 
 absl::Status CheckLimits(const DaemonConfig& config) {
   const int64_t max_jobs = absl::GetFlag(FLAGS_max_jobs);
@@ -108,6 +115,11 @@ absl::Status CheckLimits(const DaemonConfig& config) {
         "--rate_window must be positive, --shutdown_grace and "
         "--shutdown_delay not negative");
   }
+  if (config.shutdown_grace > kMaxShutdownGrace) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--shutdown_grace must be at most ",
+                     absl::FormatDuration(kMaxShutdownGrace)));
+  }
   return absl::OkStatus();
 }
 
@@ -118,7 +130,8 @@ absl::StatusOr<DaemonConfig> ParseDaemonFlags(int argc, char** argv) {
   // --helpfull.
   absl::FlagsUsageConfig usage_config;
   usage_config.contains_help_flags = [](absl::string_view path) {
-    return absl::EndsWith(path, "server/daemon_config.cc");
+    return absl::EndsWith(path, "server/daemon_config.cc") ||
+           absl::EndsWith(path, "server/limit_flags.cc");
   };
   absl::SetFlagsUsageConfig(usage_config);
   absl::SetProgramUsageMessage(
@@ -164,6 +177,9 @@ absl::StatusOr<DaemonConfig> ParseDaemonFlags(int argc, char** argv) {
   config.snapshot_interval = absl::GetFlag(FLAGS_snapshot_interval);
 
   if (absl::Status valid = CheckLimits(config); !valid.ok()) return valid;
+  absl::StatusOr<StreamLimits> stream_limits = StreamLimitsFromFlags();
+  if (!stream_limits.ok()) return stream_limits.status();
+  config.server.stream_limits = *stream_limits;
   return config;
 }
 

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "daemon_config.h"
+#include "daemon_logging.h"
 #include "exit_codes.h"
 #include "metrics/civetweb_tls.h"
 #include "metrics/metrics_collector.h"
@@ -53,6 +54,7 @@ std::string BoundAddress(const std::string& listen, int port) {
 int main(int argc, char** argv) {
   // Before any thread exists, so that every thread inherits the mask.
   const progress::StopSignals stop_signals;
+  const progress::AsyncDaemonLog async_log;
 
   absl::StatusOr<progress::DaemonConfig> parsed =
       progress::ParseDaemonFlags(argc, argv);

@@ -147,6 +147,8 @@ class ChildProcess {
     return false;
   }
 
+  pid_t pid() const { return pid_; }
+
   void Signal(int signal_number) {
     if (pid_ > 0) kill(pid_, signal_number);
   }
@@ -205,6 +207,7 @@ class ChildProcess {
 class Daemon {
  public:
   explicit Daemon(std::vector<std::string> extra_flags = {}, int port = 0,
+                  std::string binary = PROGRESSD_PATH,
                   std::vector<std::string> launcher = {})
       : port_file_(absl::StrCat(::testing::TempDir(), "/progressd-port-",
                                 getpid(), "-", next_id_++)),
@@ -212,7 +215,7 @@ class Daemon {
     std::remove(port_file_.c_str());
     std::remove(metrics_port_file_.c_str());
     std::vector<std::string> args = {
-        PROGRESSD_PATH, absl::StrCat("--listen=127.0.0.1:", port),
+        binary, absl::StrCat("--listen=127.0.0.1:", port),
         "--port_file=" + port_file_, "--metrics_listen=127.0.0.1:0",
         "--metrics_port_file=" + metrics_port_file_};
     args.insert(args.end(), extra_flags.begin(), extra_flags.end());

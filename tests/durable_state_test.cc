@@ -237,7 +237,8 @@ TEST_F(DurableStateTest, AnUnwritableStateDirectoryIsRetriedWhileServing) {
     launcher = {"/usr/bin/setpriv", "--reuid=65534", "--regid=65534",
                 "--clear-groups"};
   }
-  auto daemon = std::make_unique<Daemon>(StateFlags(), 0, launcher);
+  auto daemon =
+      std::make_unique<Daemon>(StateFlags(), 0, PROGRESSD_PATH, launcher);
   auto before = Paced(*daemon, "disk", 10, 3);
   ASSERT_EQ(Sent(*before), 30u);
 
@@ -268,7 +269,8 @@ TEST_F(DurableStateTest, AnUnwritableStateDirectoryIsRetriedWhileServing) {
   EXPECT_THAT(daemon->process().output(), HasSubstr("written again"));
 
   const int port = Kill(daemon);
-  daemon = std::make_unique<Daemon>(StateFlags(), port, launcher);
+  daemon =
+      std::make_unique<Daemon>(StateFlags(), port, PROGRESSD_PATH, launcher);
   std::optional<JobInfo> counts = CountsOn(*daemon, "disk");
   ASSERT_TRUE(counts.has_value());
   EXPECT_EQ(counts->success, 45u);

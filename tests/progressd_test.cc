@@ -44,7 +44,13 @@ TEST(ProgressdTest, HelpDocumentsEveryFlagWithItsDefault) {
                            "--tls_key",
                            "--tls_client_ca",
                            "--state_file",
-                           "--snapshot_interval"}) {
+                           "--snapshot_interval",
+                           "--max_jobs_per_message",
+                           "--max_streams",
+                           "--stream_idle_timeout",
+                           "--keepalive_time",
+                           "--keepalive_timeout",
+                           "--max_connection_idle"}) {
     EXPECT_THAT(run.output, HasSubstr(flag)) << flag;
   }
   EXPECT_THAT(run.output, HasSubstr("default: \"127.0.0.1:50051\""));
@@ -61,7 +67,7 @@ TEST(ProgressdTest, HelpDocumentsEveryFlagWithItsDefault) {
        at = run.output.find("default:", at + 1)) {
     ++defaults;
   }
-  EXPECT_EQ(flags, 20u);
+  EXPECT_EQ(flags, 26u);
   EXPECT_EQ(defaults, flags);
 }
 
@@ -79,6 +85,20 @@ TEST(ProgressdTest, BadFlagValueIsAClearStartupError) {
       RunCommand(absl::StrCat(PROGRESSD_PATH, " --max_message_bytes=8192"));
   EXPECT_NE(small.exit_code, 0);
   EXPECT_THAT(small.output, HasSubstr("--max_message_bytes must be at least"));
+  const CommandResult few =
+      RunCommand(absl::StrCat(PROGRESSD_PATH, " --max_jobs_per_message=999"));
+  EXPECT_NE(few.exit_code, 0);
+  EXPECT_THAT(few.output,
+              HasSubstr("--max_jobs_per_message must be at least 1000"));
+  const CommandResult long_grace =
+      RunCommand(absl::StrCat(PROGRESSD_PATH, " --shutdown_grace=11m"));
+  EXPECT_NE(long_grace.exit_code, 0);
+  EXPECT_THAT(long_grace.output,
+              HasSubstr("--shutdown_grace must be at most 10m"));
+  const CommandResult hasty =
+      RunCommand(absl::StrCat(PROGRESSD_PATH, " --stream_idle_timeout=100ms"));
+  EXPECT_NE(hasty.exit_code, 0);
+  EXPECT_THAT(hasty.output, HasSubstr("--stream_idle_timeout"));
 }
 
 TEST(ProgressdTest, AddressInUseIsAClearStartupError) {

@@ -7,12 +7,19 @@
 namespace progress::client {
 namespace {
 
-// A message is cut at about this size, far below the daemon's default limit
-// (--max_message_bytes, 4 MiB), so a client with very many jobs never nears
-// it. An entry's size is taken as its name plus the most its other fields
-// and framing can take.
+// A message is cut at about this size, half the daemon's default and least
+// limit (--max_message_bytes, 64 KiB), so a client with very many jobs never
+// nears it. An entry's size is taken as its name plus the most its other
+// fields and framing can take.
 constexpr size_t kMessageBytes = 32 << 10;
 constexpr size_t kEntryOverheadBytes = 32;
+// ... and at this many entries, the daemon's least --max_jobs_per_message
+// (short names would otherwise fit about 990 in 32 KiB; a smaller overhead
+// estimate must not push a message past the daemon's count).
+constexpr int kMessageJobs = 1000;
+// Trailing metadata with which the daemon says a RESOURCE_EXHAUSTED holds
+// only for now (its --max_streams); server/rpc/stream_limits.h says the same.
+constexpr char kRetryLaterKey[] = "progress-retry-later";
 
 }  // namespace
 
@@ -55,7 +62,8 @@ bool IncrementStream::Write(const std::vector<JobValues>& values) {
   size_t bytes = 0;
   for (const JobValues& value : values) {
     const size_t entry_bytes = value.counter->name.size() + kEntryOverheadBytes;
-    if (bytes + entry_bytes > kMessageBytes && message.jobs_size() > 0) {
+    if ((bytes + entry_bytes > kMessageBytes && message.jobs_size() > 0) ||
+        message.jobs_size() == kMessageJobs) {
       if (!WriteMessage(message)) return false;
       message.Clear();
       bytes = 0;
@@ -76,7 +84,13 @@ bool IncrementStream::WriteKeepalive() {
 
 absl::Status IncrementStream::Close(v1::IncrementResponse* response) {
   writer_->WritesDone();
-  const absl::Status status = internal::FromGrpcStatus(writer_->Finish());
+  absl::Status status = internal::FromGrpcStatus(writer_->Finish());
+  if (absl::IsResourceExhausted(status) &&
+      context_.GetServerTrailingMetadata().count(kRetryLaterKey) > 0) {
+    // The daemon is at its stream limit: no refusal of our jobs, so it must
+    // not mark them refused; retry like an unreachable daemon.
+    status = absl::UnavailableError(status.message());
+  }
   closed_ = true;
   connection_.EndCall(&context_);
   if (response != nullptr) *response = std::move(response_);

@@ -8,6 +8,8 @@
 #include "progress/v1/progress.grpc.pb.h"
 #include "registry/job_registry.h"
 #include "rpc/commit_gate.h"
+#include "rpc/increment_streams.h"
+#include "rpc/progress_service.h"
 #include "rpc/server_stats.h"
 
 namespace progress {
@@ -48,7 +50,7 @@ class LiveCalls {
 
 // Everything a call needs from the queue it is served on.
 struct QueueContext {
-  v1::ProgressTracker::AsyncService* service = nullptr;
+  ProgressAsyncService* service = nullptr;
   grpc::ServerCompletionQueue* queue = nullptr;
   JobRegistry* registry = nullptr;
   LiveCalls* live_calls = nullptr;
@@ -58,6 +60,8 @@ struct QueueContext {
   // Where a closing Increment stream waits for durability; null without a
   // state file.
   CommitGate* commit_gate = nullptr;
+  // The open Increment streams and their limits; set on write queues only.
+  IncrementStreams* streams = nullptr;
 };
 
 }  // namespace progress

@@ -2,23 +2,31 @@
 
 #include <spdlog/spdlog.h>
 
+#include <string>
+
+#include "absl/strings/str_cat.h"
 #include "rpc/grpc_status.h"
+#include "rpc/rejection_log.h"
 
 namespace progress {
 
 void IncrementCall::Arm(const QueueContext& queue) {
   auto* call = new IncrementCall(queue);
-  queue.service->RequestIncrement(&call->context_, &call->reader_, queue.queue,
-                                  queue.queue, call);
+  queue.service->RequestRawIncrement(&call->context_, &call->reader_,
+                                     queue.queue, queue.queue, call);
 }
 
 IncrementCall::IncrementCall(const QueueContext& queue)
-    : queue_(queue), reader_(&context_), session_(queue.registry) {
+    : queue_(queue),
+      reader_(&context_),
+      session_(queue.registry),
+      activity_([this] { context_.TryCancel(); }) {
   queue_.live_calls->Add();
 }
 
 IncrementCall::~IncrementCall() {
-  if (accepted_) {
+  if (admitted_) {
+    queue_.streams->Remove(&activity_);
     queue_.write_stats->active_streams.fetch_sub(1, std::memory_order_relaxed);
   }
   queue_.live_calls->Remove();
@@ -32,16 +40,25 @@ void IncrementCall::Proceed(bool ok) {
         return;
       }
       Arm(queue_);
-      accepted_ = true;
-      queue_.write_stats->active_streams.fetch_add(1,
-                                                   std::memory_order_relaxed);
-      state_ = State::kReading;
-      reader_.Read(&request_, this);
+      Accept();
       return;
 
     case State::kReading: {
       if (!ok) {  // The client closed its side (or the call was cancelled).
-        if (session_.regressions() > 0) {
+        if (activity_.cancelled_idle()) {
+          queue_.stats->CountRejected(Rpc::kIncrement,
+                                      absl::StatusCode::kCancelled);
+          if (RejectionLog::Default().Allow("Increment idle")) {
+            spdlog::warn(
+                "Increment stream of client '{}' from {} sent nothing for {}; "
+                "cancelled (what it applied stays applied)",
+                session_.client_id(), context_.peer(),
+                absl::FormatDuration(
+                    queue_.streams->limits().stream_idle_timeout));
+          }
+        }
+        if (session_.regressions() > 0 &&
+            RejectionLog::Default().Allow("Increment regressions")) {
           spdlog::warn(
               "Increment stream of client {} from {} sent {} values lower than "
               "already applied; they were ignored",
@@ -64,18 +81,7 @@ void IncrementCall::Proceed(bool ok) {
         });
         return;
       }
-      absl::Status applied = session_.Apply(request_);
-      if (!applied.ok()) {
-        FinishWith(applied);
-        return;
-      }
-      // A keepalive (no entries) applies nothing, so it is not counted among
-      // the messages applied.
-      if (request_.jobs_size() > 0) {
-        queue_.write_stats->increment_messages.fetch_add(
-            1, std::memory_order_relaxed);
-      }
-      reader_.Read(&request_, this);
+      OnMessage();
       return;
     }
 
@@ -85,9 +91,51 @@ void IncrementCall::Proceed(bool ok) {
   }
 }
 
+void IncrementCall::Accept() {
+  state_ = State::kReading;
+  if (!queue_.streams->Add(&activity_)) {
+    // Only for now: the client retries later (see kRetryLaterKey).
+    context_.AddTrailingMetadata(kRetryLaterKey, "1");
+    FinishWith(absl::ResourceExhaustedError(absl::StrCat(
+        "too many Increment streams open (--max_streams=",
+        queue_.streams->limits().max_streams, "); try again later")));
+    return;
+  }
+  admitted_ = true;
+  queue_.write_stats->active_streams.fetch_add(1, std::memory_order_relaxed);
+  reader_.Read(&raw_, this);
+}
+
+void IncrementCall::OnMessage() {
+  activity_.Touch(absl::Now());
+  absl::Status status =
+      DecodeIncrement(raw_, queue_.streams->max_message_bytes(),
+                      queue_.streams->limits().max_jobs_per_message, &request_);
+  if (status.ok()) status = session_.Apply(request_);
+  const int jobs = request_.jobs_size();
+  if (jobs > kRetainedEntries) {
+    request_ = v1::IncrementRequest();
+    session_.ReleaseScratch();
+  }
+  if (!status.ok()) {
+    FinishWith(status);
+    return;
+  }
+  // A keepalive (no entries) applies nothing, so it is not counted among
+  // the messages applied.
+  if (jobs > 0) {
+    queue_.write_stats->increment_messages.fetch_add(1,
+                                                     std::memory_order_relaxed);
+  }
+  reader_.Read(&raw_, this);
+}
+
 void IncrementCall::FinishWith(const absl::Status& status) {
-  spdlog::warn("Increment stream of client '{}' from {} rejected: {}",
-               session_.client_id(), context_.peer(), status.ToString());
+  if (RejectionLog::Default().Allow(absl::StrCat(
+          "Increment ", absl::StatusCodeToString(status.code())))) {
+    spdlog::warn("Increment stream of client '{}' from {} rejected: {}",
+                 session_.client_id(), context_.peer(), status.ToString());
+  }
   queue_.stats->CountRejected(Rpc::kIncrement, status.code());
   state_ = State::kFinishing;
   reader_.FinishWithError(ToGrpcStatus(status), this);

@@ -93,6 +93,12 @@ absl::Status IncrementSession::ResolveNewJobs() {
   return absl::OkStatus();
 }
 
+void IncrementSession::ReleaseScratch() {
+  decltype(entries_)().swap(entries_);
+  decltype(new_jobs_)().swap(new_jobs_);
+  seen_ = decltype(seen_)();
+}
+
 v1::IncrementResponse IncrementSession::Recorded() const {
   v1::IncrementResponse response;
   for (const auto& [job, cursor] : cursors_) {

@@ -41,6 +41,10 @@ class IncrementSession {
   // What the registry holds for this client, for every job the stream named.
   v1::IncrementResponse Recorded() const;
 
+  // Gives the scratch space's capacity back, after an unusually large
+  // message; the next message allocates what it needs.
+  void ReleaseScratch();
+
   // Empty until the first message is applied.
   const std::string& client_id() const { return client_id_; }
   // Values lower than ones already applied, ignored so far.

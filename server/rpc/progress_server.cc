@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "rpc/increment_call.h"
 #include "rpc/read_handlers.h"
+#include "rpc/rejection_log.h"
 #include "rpc/unary_call.h"
 
 namespace progress {
@@ -35,7 +36,9 @@ void ArmReadCalls(const QueueContext& queue) {
 }  // namespace
 
 ProgressServer::ProgressServer(ServerOptions options, JobRegistry* registry)
-    : options_(std::move(options)), registry_(registry) {}
+    : options_(std::move(options)),
+      registry_(registry),
+      increment_streams_(options_.stream_limits, options_.max_message_bytes) {}
 
 ProgressServer::~ProgressServer() { Shutdown(absl::ZeroDuration()); }
 
@@ -44,8 +47,12 @@ absl::Status ProgressServer::Start() {
     return absl::InvalidArgumentError(
         "write_threads and read_threads must each be at least 1");
   }
-  if (options_.max_message_bytes < 1) {
-    return absl::InvalidArgumentError("max_message_bytes must be positive");
+  if (options_.max_message_bytes < 1 ||
+      options_.stream_limits.max_jobs_per_message < 1 ||
+      options_.stream_limits.max_streams < 1) {
+    return absl::InvalidArgumentError(
+        "max_message_bytes, max_jobs_per_message and max_streams must be "
+        "positive");
   }
   // Standard tooling must work against the daemon: health probes
   // (grpc.health.v1) and server reflection, a process-wide switch that takes
@@ -59,7 +66,12 @@ absl::Status ProgressServer::Start() {
                            &port_);
   builder.RegisterService(&service_);
   builder.RegisterService(&health_);
-  builder.SetMaxReceiveMessageSize(options_.max_message_bytes);
+  // Above max_message_bytes: Increment checks the size itself, so it can log
+  // and count what it refuses (stream_limits.h). The unary calls' requests
+  // are small and fixed in shape, so the ceiling is harmless for them.
+  builder.SetMaxReceiveMessageSize(
+      GrpcReceiveLimit(options_.max_message_bytes));
+  AddConnectionLimits(options_.stream_limits, &builder);
   // A second daemon on the same port would split the clients between two
   // registries; refuse to share it.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
@@ -91,10 +103,10 @@ absl::Status ProgressServer::Start() {
   // Increment is requested only on the write queues and the unary calls only
   // on the read queues: that split is what keeps readers from starving.
   for (auto& queue : write_queues_) {
-    const QueueContext context{
-        &service_,           queue.get(), registry_,
-        &live_calls_,        &stats_,     stats_.AddWriteQueue(),
-        options_.commit_gate};
+    QueueContext context{&service_,    queue.get(), registry_,
+                         &live_calls_, &stats_,     stats_.AddWriteQueue()};
+    context.streams = &increment_streams_;
+    context.commit_gate = options_.commit_gate;
     for (int i = 0; i < kPendingCallsPerQueue; ++i) IncrementCall::Arm(context);
   }
   for (auto& queue : read_queues_) {
@@ -123,6 +135,10 @@ void ProgressServer::SampleRatesUntilStopped() {
   while (!stop_sampler_.WaitForNotificationWithTimeout(
       options_.rate_sample_interval)) {
     registry_->SampleRates();
+    // Off the completion-queue threads: reclaiming silent streams and
+    // summing up suppressed log lines never delays a message.
+    increment_streams_.CancelIdle();
+    RejectionLog::Default().ReportSuppressed();
   }
 }
 

@@ -16,7 +16,10 @@
 #include "rpc/call_tag.h"
 #include "rpc/commit_gate.h"
 #include "rpc/health_service.h"
+#include "rpc/increment_streams.h"
+#include "rpc/progress_service.h"
 #include "rpc/server_stats.h"
+#include "rpc/stream_limits.h"
 
 namespace progress {
 
@@ -28,7 +31,9 @@ struct ServerOptions {
   // Threads (each with its own completion queue) serving every other RPC.
   int read_threads = 1;
   // The largest request message accepted; larger ones fail RESOURCE_EXHAUSTED.
-  int max_message_bytes = 4 << 20;
+  int max_message_bytes = 64 << 10;
+  // Increment streams: entries per message, how many, how long silent.
+  StreamLimits stream_limits;
   // How clients must connect (see server_tls.h); null: plaintext.
   std::shared_ptr<grpc::ServerCredentials> credentials;
   // Where closing Increment streams wait until what they applied is
@@ -81,7 +86,7 @@ class ProgressServer {
   const ServerOptions options_;
   JobRegistry* const registry_;
 
-  v1::ProgressTracker::AsyncService service_;
+  ProgressAsyncService service_;
   // Declared before server_, so it outlives the server that calls it.
   HealthService health_;
   std::unique_ptr<grpc::Server> server_;
@@ -89,6 +94,7 @@ class ProgressServer {
   std::vector<std::unique_ptr<grpc::ServerCompletionQueue>> read_queues_;
   std::vector<std::thread> threads_;
   LiveCalls live_calls_;
+  IncrementStreams increment_streams_;
   ServerStats stats_;
   absl::Notification stop_sampler_;
   std::thread sampler_;

@@ -5,8 +5,10 @@
 #include <spdlog/spdlog.h>
 
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "rpc/call_tag.h"
 #include "rpc/grpc_status.h"
+#include "rpc/rejection_log.h"
 
 namespace progress {
 
@@ -43,12 +45,9 @@ class UnaryCall final : public CallTag {
       return;
     }
     queue_.stats->CountRejected(rpc_, status.code());
-    if (absl::IsNotFound(status)) {
-      spdlog::info("{} from {}: {}", RpcName(rpc_), context_.peer(),
-                   status.ToString());
-    } else {
-      spdlog::warn("{} from {} rejected: {}", RpcName(rpc_), context_.peer(),
-                   status.ToString());
+    if (RejectionLog::Default().Allow(absl::StrCat(
+            RpcName(rpc_), " ", absl::StatusCodeToString(status.code())))) {
+      Log(status);
     }
     writer_.FinishWithError(ToGrpcStatus(status), this);
   }
@@ -64,6 +63,16 @@ class UnaryCall final : public CallTag {
     queue_.live_calls->Add();
   }
   ~UnaryCall() override { queue_.live_calls->Remove(); }
+
+  void Log(const absl::Status& status) {
+    if (absl::IsNotFound(status)) {
+      spdlog::info("{} from {}: {}", RpcName(rpc_), context_.peer(),
+                   status.ToString());
+    } else {
+      spdlog::warn("{} from {} rejected: {}", RpcName(rpc_), context_.peer(),
+                   status.ToString());
+    }
+  }
 
   const QueueContext queue_;
   const Rpc rpc_;

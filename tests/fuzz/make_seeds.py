@@ -1,0 +1,122 @@
+#!/usr/bin/env python3
+"""Writes the fuzzers' seed corpora, so no binary file is checked in.
+
+    make_seeds.py OUT_DIR
+
+OUT_DIR/<fuzzer>/ gets a few inputs each fuzzer starts from: for
+increment_message_fuzzer, streams of IncrementRequest messages that reach
+each outcome of a message (applied, duplicate, regression, keepalive, and
+every refusal); for registry_apply_fuzzer, fixed pseudo-random bytes, which
+its decoder turns into operations whatever they are.
+"""
+import random
+import shutil
+import struct
+import sys
+from pathlib import Path
+
+# tests/fuzz/registry_apply_fuzzer.cc and increment_message_fuzzer.cc use
+# max_jobs 4, max_clients_per_job 3, max_job_name_bytes 8.
+CAP = (2**64 - 1) // 3
+
+
+def varint(value):
+    out = bytearray()
+    while True:
+        byte = value & 0x7F
+        value >>= 7
+        if value:
+            out.append(byte | 0x80)
+        else:
+            out.append(byte)
+            return bytes(out)
+
+
+def field(number, wire_type, payload):
+    return varint(number << 3 | wire_type) + payload
+
+
+def string_field(number, text):
+    data = text.encode() if isinstance(text, str) else text
+    return field(number, 2, varint(len(data)) + data)
+
+
+def job_counts(job, success=0, failure=0):
+    body = string_field(1, job)
+    if success:
+        body += field(2, 0, varint(success))
+    if failure:
+        body += field(3, 0, varint(failure))
+    return body
+
+
+def request(client_id="", jobs=()):
+    """An IncrementRequest; jobs are (name, success, failure) tuples."""
+    body = string_field(1, client_id) if client_id else b""
+    for job in jobs:
+        body += string_field(2, job_counts(*job))
+    return body
+
+
+def records(*messages):
+    """The fuzzer's input: (stream, message) pairs, length-prefixed."""
+    out = b""
+    for stream, message in messages:
+        out += struct.pack("<BH", stream, len(message)) + message
+    return out
+
+
+INCREMENT_SEEDS = {
+    "applied_duplicate_regressed_keepalive": records(
+        (0, request("c1", [("j0", 5, 1)])),
+        (0, request("", [("j0", 10, 2), ("j1", 1, 0)])),
+        (0, request("c1", [("j0", 10, 2)])),
+        (0, request("", [("j0", 3, 2)])),
+        (0, request())),
+    "reconnect_overlapping_old_stream": records(
+        (0, request("c1", [("j0", 5, 0)])),
+        (1, request("c1", [("j0", 7, 1)])),
+        (0, request("", [("j0", 6, 1)]))),
+    "clients_past_the_limit": records(
+        *[(n, request(f"c{n}", [("j0", n + 1, 0)])) for n in range(4)]),
+    "jobs_past_the_limit": records(
+        (0, request("c1", [(f"j{n}", 1, 0) for n in range(5)])),
+        (1, request("c2", [(f"j{n}", 1, 0) for n in range(4)])),
+        (2, request("c3", [("j9", 1, 0)]))),
+    "values_at_and_over_the_cap": records(
+        (0, request("c1", [("j0", CAP, CAP)])),
+        (1, request("c2", [("j0", CAP + 1, 0)])),
+        (2, request("c3", [("j0", 0, 2**64 - 1)]))),
+    "job_named_twice": records(
+        (0, request("c1", [("j0", 1, 0), ("j1", 1, 0), ("j0", 2, 0)]))),
+    "client_id_missing_then_changed": records(
+        (0, request("", [("j0", 1, 0)])),
+        (1, request("c1", [("j0", 1, 0)])),
+        (1, request("c2", [("j0", 2, 0)]))),
+    "bad_names": records(
+        (0, request("c1", [("j0123456789", 1, 0)])),
+        (1, request("c2", [("j 0", 1, 0)])),
+        (2, request("c/3", [("j0", 1, 0)])),
+        (3, request("c4", [("", 1, 0)]))),
+}
+
+
+def main():
+    out = Path(sys.argv[1])
+    # A fuzzer adds what it finds to its corpus: starting over each time
+    # keeps a test run the same as the last.
+    shutil.rmtree(out, ignore_errors=True)
+    increment = out / "increment_message_fuzzer"
+    increment.mkdir(parents=True, exist_ok=True)
+    for name, data in INCREMENT_SEEDS.items():
+        (increment / name).write_bytes(data)
+    registry = out / "registry_apply_fuzzer"
+    registry.mkdir(parents=True, exist_ok=True)
+    generator = random.Random(20261128)
+    for n in range(8):
+        size = generator.randrange(64, 512)
+        (registry / f"random_{n}").write_bytes(generator.randbytes(size))
+
+
+if __name__ == "__main__":
+    main()

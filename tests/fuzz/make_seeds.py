@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Writes the fuzzers' seed corpora, so no binary file is checked in.
 
-    make_seeds.py OUT_DIR
+    make_seeds.py OUT_DIR [FUZZER...]
 
+Each FUZZER named gets OUT_DIR/<fuzzer>/, empty if it has no seeds here.
 OUT_DIR/<fuzzer>/ gets a few inputs each fuzzer starts from: for
 increment_message_fuzzer, streams of IncrementRequest messages that reach
 each outcome of a message (applied, duplicate, regression, keepalive, and
@@ -116,6 +117,8 @@ def main():
     for n in range(8):
         size = generator.randrange(64, 512)
         (registry / f"random_{n}").write_bytes(generator.randbytes(size))
+    for name in sys.argv[2:]:
+        (out / name).mkdir(parents=True, exist_ok=True)
 
 
 if __name__ == "__main__":

@@ -6,9 +6,10 @@
 #                   [--with-test-tools] [--with-container-tools]
 #
 #   --without-tests         leave out GoogleTest and the tools the tests and the
-#                           demo use (python3, curl, procps, openssl, and
+#                           demo use (python3, curl, procps, openssl,
 #                           pytest, grpcio and protobuf for the Python
-#                           binding's tests)
+#                           binding's tests, and clang with its libFuzzer
+#                           for tests/fuzz)
 #   --without-benchmarks    leave out Google Benchmark
 #   --with-test-tools       also the servers the end-to-end tests run
 #                           (Prometheus) and what the deployment checks read
@@ -25,7 +26,8 @@ build_packages=(
   libcurl4-openssl-dev libcivetweb-dev zlib1g-dev libssl-dev
 )
 test_packages=(libgtest-dev libgmock-dev python3 curl procps openssl
-  python3-pytest python3-grpcio python3-protobuf python3-venv)
+  python3-pytest python3-grpcio python3-protobuf python3-venv
+  clang libclang-rt-dev)
 benchmark_packages=(libbenchmark-dev)
 test_tool_packages=(prometheus python3-yaml)
 container_tool_packages=(

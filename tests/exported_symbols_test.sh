@@ -21,6 +21,10 @@ fail() {
 system_libs='libc\.so\.6|libm\.so\.6|libstdc\+\+\.so\.6|libgcc_s\.so\.1|ld-linux-x86-64\.so\.2|libpthread\.so\.0|libdl\.so\.2|librt\.so\.1|libssl\.so\.3|libcrypto\.so\.3|libz\.so\.1'
 # Debian ships these archives as PIE, unusable in a shared object.
 still_shared='libprotobuf\.so\.[0-9]+|libabsl_[a-z0-9_]+\.so\.[0-9]+|libre2\.so\.[0-9]+'
+# A sanitizer build (PROGRESS_SANITIZED set by CTest) adds their runtimes.
+if [[ -n "${PROGRESS_SANITIZED:-}" ]]; then
+  system_libs+='|libasan\.so\.[0-9]+|libubsan\.so\.[0-9]+|libtsan\.so\.[0-9]+'
+fi
 allowed_needed="^($system_libs|$still_shared)\$"
 dynamic=$(readelf -d -W "$library")
 mapfile -t needed < <(sed -n 's/.*(NEEDED).*\[\(.*\)\]$/\1/p' <<<"$dynamic")

@@ -93,7 +93,6 @@ class Snapshotter final : public CommitGate {
   std::deque<Waiter> waiters_ ABSL_GUARDED_BY(mu_);
   // The change count the last durable snapshot holds.
   uint64_t durable_changes_ ABSL_GUARDED_BY(mu_) = 0;
-  bool ever_written_ ABSL_GUARDED_BY(mu_) = false;
   bool released_ ABSL_GUARDED_BY(mu_) = false;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   // The last failure logged, so one failing state is logged once.

@@ -70,6 +70,11 @@ std::vector<std::unique_ptr<OpenStream>> Hold(
 }
 
 TEST(ProgressdMemoryTest, TenStreamsOfMaximalMessagesStayBounded) {
+#if defined(__SANITIZE_ADDRESS__)
+  // AddressSanitizer's shadow memory and quarantine are part of the
+  // daemon's resident size there, so the bound measures nothing.
+  GTEST_SKIP() << "resident memory is not measured under AddressSanitizer";
+#endif
   // PROGRESSD_UNDER_TEST=path measures another build, e.g. an older one.
   Daemon daemon({"--log_level=warn"}, 0,
                 std::getenv("PROGRESSD_UNDER_TEST") != nullptr

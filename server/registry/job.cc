@@ -47,10 +47,9 @@ std::shared_ptr<ClientCursor> Job::AddCursor(absl::string_view client_id) {
   return cursor;
 }
 
-absl::StatusOr<ApplyResult> Job::ApplyCumulative(ClientCursor& cursor,
-                                                 uint64_t success,
-                                                 uint64_t failure,
-                                                 absl::Time now) {
+absl::StatusOr<ApplyResult> Job::ApplyCumulative(
+    ClientCursor& cursor, uint64_t success, uint64_t failure, absl::Time now,
+    std::atomic<uint64_t>* changes) {
   ApplyResult result;
   absl::MutexLock lock(&cursor.mu_);
   ClientCursor::Counts& applied = cursor.applied_;
@@ -84,6 +83,7 @@ absl::StatusOr<ApplyResult> Job::ApplyCumulative(ClientCursor& cursor,
     applied.failure = failure;
   }
   result.added = success_delta + failure_delta;
+  if (changes != nullptr) changes->fetch_add(1, std::memory_order_acq_rel);
 
   const int64_t now_ns = absl::ToUnixNanos(now);
   int64_t unset = 0;

@@ -95,9 +95,12 @@ class Job {
   // applied yet, and advances the cursor. Lower values are ignored
   // (regressed). OUT_OF_RANGE, with nothing applied, when a counter would
   // overflow; the registry's per-client cap keeps that from happening.
-  absl::StatusOr<ApplyResult> ApplyCumulative(ClientCursor& cursor,
-                                              uint64_t success,
-                                              uint64_t failure, absl::Time now);
+  // `changes`, if set, is counted up while the cursor is still locked when
+  // something was added: whoever reads the new value through the cursor
+  // then also sees the count (a snapshot's group commit relies on it).
+  absl::StatusOr<ApplyResult> ApplyCumulative(
+      ClientCursor& cursor, uint64_t success, uint64_t failure, absl::Time now,
+      std::atomic<uint64_t>* changes = nullptr);
 
   // Sets the expected total, when non-zero.
   void SetExpectedTotal(uint64_t expected_total);

@@ -170,10 +170,9 @@ absl::StatusOr<ApplyResult> JobRegistry::Apply(ClientCursor& cursor,
       !within.ok()) {
     return within;
   }
-  absl::StatusOr<ApplyResult> result =
-      cursor.job().ApplyCumulative(cursor, success, failure, options_.clock());
+  absl::StatusOr<ApplyResult> result = cursor.job().ApplyCumulative(
+      cursor, success, failure, options_.clock(), &changes_);
   if (!result.ok()) return result;
-  if (result->added > 0) changes_.fetch_add(1, std::memory_order_acq_rel);
   entries_applied_.fetch_add(1, std::memory_order_relaxed);
   if (result->regressed) {
     regressions_ignored_.fetch_add(1, std::memory_order_relaxed);

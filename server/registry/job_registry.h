@@ -173,7 +173,9 @@ class JobRegistry {
   absl::btree_map<std::string, std::unique_ptr<Job>, std::less<>> jobs_
       ABSL_GUARDED_BY(mu_);
 
-  // Counted after the change it stands for is made (see changes()).
+  // Counted once the change it stands for is visible, and for an applied
+  // value while its cursor is still locked, so a stream that reads the value
+  // through the cursor also reads this count (see changes()).
   std::atomic<uint64_t> changes_{0};
   std::atomic<uint64_t> entries_applied_{0};
   std::atomic<uint64_t> regressions_ignored_{0};

@@ -25,11 +25,15 @@ IncrementCall::IncrementCall(const QueueContext& queue)
 }
 
 IncrementCall::~IncrementCall() {
-  if (admitted_) {
-    queue_.streams->Remove(&activity_);
-    queue_.write_stats->active_streams.fetch_sub(1, std::memory_order_relaxed);
-  }
+  LeaveOpenStreams();
   queue_.live_calls->Remove();
+}
+
+void IncrementCall::LeaveOpenStreams() {
+  if (!admitted_) return;
+  admitted_ = false;
+  queue_.streams->Remove(&activity_);
+  queue_.write_stats->active_streams.fetch_sub(1, std::memory_order_relaxed);
 }
 
 void IncrementCall::Proceed(bool ok) {
@@ -65,6 +69,10 @@ void IncrementCall::Proceed(bool ok) {
               session_.client_id(), context_.peer(), session_.regressions());
         }
         state_ = State::kFinishing;
+        // It can apply nothing more: its --max_streams slot is free again,
+        // even while its reply waits for a snapshot (a full disk must not
+        // fill the daemon with streams that only wait).
+        LeaveOpenStreams();
         response_ = session_.Recorded();
         if (queue_.commit_gate == nullptr) {
           reader_.Finish(response_, grpc::Status::OK, this);

@@ -31,6 +31,8 @@ class IncrementCall final : public CallTag {
   void Accept();
   void OnMessage();
   void FinishWith(const absl::Status& status);
+  // Gives back its place among the open streams, once.
+  void LeaveOpenStreams();
 
   enum class State { kWaitingForCall, kReading, kFinishing };
 

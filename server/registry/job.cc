@@ -119,6 +119,15 @@ void Job::SampleRate(absl::Time now) {
                                failure_.load(std::memory_order_relaxed));
 }
 
+void Job::LoadTimes(std::optional<absl::Time>* first_update,
+                    std::optional<absl::Time>* last_update,
+                    std::optional<absl::Time>* finish) const {
+  *first_update =
+      TimeFromNanos(first_update_ns_.load(std::memory_order_relaxed));
+  *last_update = TimeFromNanos(last_update_ns_.load(std::memory_order_relaxed));
+  *finish = TimeFromNanos(finish_ns_.load(std::memory_order_relaxed));
+}
+
 JobSnapshot Job::Snapshot(absl::Time now) const {
   JobSnapshot snapshot;
   snapshot.name = name_;
@@ -127,12 +136,8 @@ JobSnapshot Job::Snapshot(absl::Time now) const {
   snapshot.failure = failure_.load(std::memory_order_relaxed);
   snapshot.expected_total = expected_total_.load(std::memory_order_relaxed);
   snapshot.created_time = created_;
-  snapshot.first_update_time =
-      TimeFromNanos(first_update_ns_.load(std::memory_order_relaxed));
-  snapshot.last_update_time =
-      TimeFromNanos(last_update_ns_.load(std::memory_order_relaxed));
-  snapshot.finish_time =
-      TimeFromNanos(finish_ns_.load(std::memory_order_relaxed));
+  LoadTimes(&snapshot.first_update_time, &snapshot.last_update_time,
+            &snapshot.finish_time);
   snapshot.clients = static_cast<uint32_t>(client_count());
 
   const uint64_t total = snapshot.success + snapshot.failure;
@@ -151,12 +156,8 @@ JobRecord Job::Record() const {
   record.name = name_;
   record.expected_total = expected_total_.load(std::memory_order_relaxed);
   record.created_time = created_;
-  record.first_update_time =
-      TimeFromNanos(first_update_ns_.load(std::memory_order_relaxed));
-  record.last_update_time =
-      TimeFromNanos(last_update_ns_.load(std::memory_order_relaxed));
-  record.finish_time =
-      TimeFromNanos(finish_ns_.load(std::memory_order_relaxed));
+  LoadTimes(&record.first_update_time, &record.last_update_time,
+            &record.finish_time);
   absl::ReaderMutexLock lock(&clients_mu_);
   record.clients.reserve(clients_.size());
   for (const auto& [client_id, cursor] : clients_) {

@@ -132,6 +132,11 @@ class Job {
   // OUT_OF_RANGE if the sums overflow.
   absl::Status Restore(const JobRecord& record, absl::Time now);
 
+  // The update and finish times, each unset while it is 0.
+  void LoadTimes(std::optional<absl::Time>* first_update,
+                 std::optional<absl::Time>* last_update,
+                 std::optional<absl::Time>* finish) const;
+
   const std::string name_;
   const absl::Time created_;
 

@@ -9,8 +9,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/time/clock.h"
 #include "daemon_channel.h"
+#include "fork_safe_clock.h"
 #include "library_logger.h"
 #include "names.h"
 
@@ -37,7 +37,7 @@ absl::StatusOr<v1::Job> CallForJob(
                                                       Response*),
     const Request& request, absl::Duration timeout) {
   grpc::ClientContext context;
-  context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+  context.set_deadline(absl::ToChronoTime(Now() + timeout));
   absl::StatusOr<v1::ProgressTracker::Stub*> stub =
       connection.BeginCall(&context, Connection::Caller::kHost);
   Response response;
@@ -60,7 +60,7 @@ absl::StatusOr<v1::Job> CallForJob(
 std::string RandomClientId() {
   std::random_device device;
   std::mt19937_64 generator((static_cast<uint64_t>(device()) << 32) ^ device() ^
-                            absl::ToUnixNanos(absl::Now()));
+                            absl::ToUnixNanos(Now()));
   return absl::StrFormat("%016x", generator());
 }
 

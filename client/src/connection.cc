@@ -5,9 +5,9 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "absl/time/clock.h"
 #include "daemon_channel.h"
 #include "fork_handlers.h"
+#include "fork_safe_clock.h"
 
 namespace progress::client {
 namespace {
@@ -42,7 +42,7 @@ absl::Status Connection::ConnectError() {
   // Not waiting for the connection, the call fails at once with the reason
   // the last attempt failed. Should the channel connect meanwhile, this is
   // a read of one job name, harmless to the daemon.
-  context.set_deadline(absl::ToChronoTime(absl::Now() + kConnectErrorWait));
+  context.set_deadline(absl::ToChronoTime(Now() + kConnectErrorWait));
   absl::StatusOr<v1::ProgressTracker::Stub*> stub =
       BeginCall(&context, Caller::kFlusher);
   if (!stub.ok()) return stub.status();
@@ -119,8 +119,7 @@ bool Connection::StillReady() {
     return false;
   }
   channel->WaitForStateChange(
-      GRPC_CHANNEL_READY,
-      absl::ToChronoTime(absl::Now() + absl::Milliseconds(1)));
+      GRPC_CHANNEL_READY, absl::ToChronoTime(Now() + absl::Milliseconds(1)));
   return channel->GetState(/*try_to_connect=*/false) == GRPC_CHANNEL_READY;
 }
 
@@ -165,7 +164,7 @@ void Connection::SettleConnectAttempt(grpc::Channel& channel) {
   // it ends, and with no call on the channel no thread polls it to its end:
   // it would last until its timeout (seconds), past the fork. Polling it
   // here ends it in a moment on a reachable daemon.
-  const absl::Time deadline = absl::Now() + kSettleConnectWait;
+  const absl::Time deadline = Now() + kSettleConnectWait;
   grpc_connectivity_state state = channel.GetState(/*try_to_connect=*/false);
   while (state == GRPC_CHANNEL_CONNECTING &&
          channel.WaitForStateChange(state, absl::ToChronoTime(deadline))) {

@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "confirmation.h"
+#include "fork_safe_clock.h"
 #include "library_logger.h"
 
 namespace progress::client {
@@ -38,7 +39,7 @@ Flusher::~Flusher() {
 void Flusher::Start() { thread_ = std::thread(&Flusher::Run, this); }
 
 absl::Status Flusher::Flush(absl::Duration timeout) {
-  const absl::Time deadline = absl::Now() + timeout;
+  const absl::Time deadline = Now() + timeout;
   absl::ReleasableMutexLock lock(&mu_);
   if (stop_requested_) {
     return absl::FailedPreconditionError("the progress client is shut down");
@@ -73,7 +74,7 @@ absl::Status Flusher::Shutdown(absl::Duration timeout) {
   absl::MutexLock lock(&mu_);
   if (!stop_requested_) {
     stop_requested_ = true;
-    stop_deadline_ = absl::Now() + timeout;
+    stop_deadline_ = Now() + timeout;
     // A confirmation waiting for the daemon gives way to the final flush,
     // which gets the whole timeout.
     connection_->CancelFlusherCalls();
@@ -134,7 +135,7 @@ Flusher::Step Flusher::AwaitStep() {
   while (true) {
     if (fork_pending_) return Step::kPark;
     if (stop_requested_) return Step::kFinalFlush;
-    const absl::Time now = absl::Now();
+    const absl::Time now = Now();
     const bool flush_pending = flush_requested_ > flush_confirmed_;
     if (flush_pending && now >= next_retry_) return Step::kConfirm;
     if (now >= next_tick_) return Step::kTick;
@@ -165,7 +166,7 @@ void Flusher::ConfirmRequested() {
   {
     absl::MutexLock lock(&mu_);
     target = flush_requested_;
-    deadline = std::max(flush_deadline_, absl::Now() + kMinConfirmWait);
+    deadline = std::max(flush_deadline_, Now() + kMinConfirmWait);
   }
   const absl::Status status = Confirm(deadline);
   absl::MutexLock lock(&mu_);
@@ -189,8 +190,8 @@ absl::Status Flusher::Confirm(absl::Time deadline) {
   }
   NoteSuccess();
   // Keep a stream open again soon, so a restarted daemon is noticed.
-  next_tick_ = absl::Now() +
-               std::min(options_.flush_interval, options_.keepalive_interval);
+  next_tick_ =
+      Now() + std::min(options_.flush_interval, options_.keepalive_interval);
   return absl::OkStatus();
 }
 
@@ -200,7 +201,7 @@ void Flusher::FinalFlush() {
     absl::MutexLock lock(&mu_);
     deadline = stop_deadline_;
   }
-  const absl::Time start = absl::Now();
+  const absl::Time start = Now();
   absl::Duration attempt = kFirstFinalAttempt;
   absl::Status status;
   while (true) {
@@ -210,14 +211,14 @@ void Flusher::FinalFlush() {
       fork_pending = fork_pending_;
     }
     if (fork_pending) Park();
-    const absl::Time now = absl::Now();
+    const absl::Time now = Now();
     status = Confirm(std::min(deadline, now + attempt));
-    if (status.ok() || absl::Now() >= deadline) break;
+    if (status.ok() || Now() >= deadline) break;
     attempt = attempt * 2;
     // A refusal was set aside inside Confirm: retry the rest at once.
     // Otherwise pause briefly, so a daemon that fails fast is not hammered.
     if (!IsRefusal(status)) {
-      absl::SleepFor(std::min(kFinalRetryPause, deadline - absl::Now()));
+      absl::SleepFor(std::min(kFinalRetryPause, deadline - Now()));
     }
   }
   DropStream();
@@ -227,8 +228,7 @@ void Flusher::FinalFlush() {
     const std::string message = absl::StrCat(
         "final flush to progressd at ", connection_->target(),
         " gave up after ",
-        absl::FormatDuration(
-            absl::Trunc(absl::Now() - start, absl::Milliseconds(1))),
+        absl::FormatDuration(absl::Trunc(Now() - start, absl::Milliseconds(1))),
         " (", status.ToString(), "): ", jobs_->UnconfirmedReport());
     Log().error("progress client {}: {}", options_.client_id, message);
     result = absl::Status(status.code(), message);
@@ -274,7 +274,7 @@ void Flusher::HandleFailure(const absl::Status& status, absl::Time deadline) {
     NoteFailure(status);
     return;
   }
-  next_retry_ = absl::Now() + options_.min_backoff;
+  next_retry_ = Now() + options_.min_backoff;
 }
 
 void Flusher::NoteFailure(const absl::Status& status) {

@@ -6,8 +6,8 @@
 #include <utility>
 #include <vector>
 
-#include "absl/time/clock.h"
 #include "flusher.h"
+#include "fork_safe_clock.h"
 
 namespace progress::client {
 namespace {
@@ -18,7 +18,7 @@ constexpr absl::Duration kIsolateTimeout = absl::Seconds(10);
 }  // namespace
 
 void Flusher::Tick() {
-  const absl::Time now = absl::Now();
+  const absl::Time now = Now();
   if (stream_ == nullptr) {
     Reconnect();
     return;
@@ -43,11 +43,11 @@ void Flusher::Tick() {
   next_tick_ = stream_ != nullptr
                    ? std::min(last_send_ + options_.flush_interval,
                               last_write_ + options_.keepalive_interval)
-                   : absl::Now();
+                   : Now();
 }
 
 void Flusher::Reconnect() {
-  const absl::Time now = absl::Now();
+  const absl::Time now = Now();
   if (jobs_->Take(JobTable::Which::kAll).empty()) {
     next_tick_ = now + options_.flush_interval;  // Nothing to keep alive.
     return;
@@ -64,12 +64,12 @@ void Flusher::Reconnect() {
       const absl::Status why = connection_->ConnectError();
       NoteFailure(why.ok() ? absl::UnavailableError("cannot connect") : why);
     }
-    next_tick_ = absl::Now();
+    next_tick_ = Now();
     return;
   }
   OpenStream();
   next_tick_ =
-      stream_ != nullptr ? last_send_ + options_.flush_interval : absl::Now();
+      stream_ != nullptr ? last_send_ + options_.flush_interval : Now();
 }
 
 void Flusher::OpenStream() {
@@ -83,7 +83,7 @@ void Flusher::OpenStream() {
   stream_ = *std::move(stream);
   // A new stream may reach a daemon that restarted and forgot this client:
   // it starts with every job's values.
-  last_send_ = absl::Now();
+  last_send_ = Now();
   WriteOnStream(jobs_->Take(JobTable::Which::kAll));
 }
 
@@ -96,7 +96,7 @@ void Flusher::WriteOnStream(const std::vector<JobValues>& values) {
     value.counter->sent_success = value.success;
     value.counter->sent_failure = value.failure;
   }
-  last_write_ = absl::Now();
+  last_write_ = Now();
   NoteSuccess();
 }
 
@@ -105,7 +105,7 @@ void Flusher::StreamBroke() {
   absl::Status status = broken->Close(nullptr);
   if (status.ok())
     status = absl::UnavailableError("progressd ended the stream");
-  HandleFailure(status, absl::Now() + kIsolateTimeout);
+  HandleFailure(status, Now() + kIsolateTimeout);
 }
 
 void Flusher::DropStream() {

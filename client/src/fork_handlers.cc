@@ -20,6 +20,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "fork_safe_clock.h"
 
 namespace progress::client {
 namespace {
@@ -31,6 +32,7 @@ struct ForkState {
   absl::Mutex mu;
   // gRPC was in use by someone else before our first channel.
   std::atomic<bool> grpc_shared_with_host{false};
+  std::atomic<bool> handlers_installed{false};
   std::vector<ForkParticipant*> participants ABSL_GUARDED_BY(mu);
   void (*renew)(bool) ABSL_GUARDED_BY(mu) = nullptr;
   bool grpc_live_at_fork ABSL_GUARDED_BY(mu) = false;
@@ -56,10 +58,10 @@ bool Sleeping(pid_t tid) {
 }
 
 bool GrpcShutDownWithin(absl::Duration wait) {
-  const absl::Time deadline = absl::Now() + wait;
+  const absl::Time deadline = Now() + wait;
   // grpc_is_initialized() turns false only once the clean-up is complete.
   while (grpc_is_initialized() != 0) {
-    if (absl::Now() >= deadline) return false;
+    if (Now() >= deadline) return false;
     absl::SleepFor(absl::Milliseconds(1));
   }
   return true;
@@ -123,8 +125,8 @@ void WarmAbseilLocking() {
   });
   // Until the contender sleeps in the kernel (state S), i.e. it got past
   // the spinning; bounded, as a busy machine may not schedule it at once.
-  const absl::Time deadline = absl::Now() + absl::Milliseconds(200);
-  while (absl::Now() < deadline && !Sleeping(waiter.load())) {
+  const absl::Time deadline = Now() + absl::Milliseconds(200);
+  while (Now() < deadline && !Sleeping(waiter.load())) {
     absl::SleepFor(absl::Microseconds(100));
   }
   mu.Unlock();
@@ -140,12 +142,21 @@ void InstallHandlers() {
     // the child, whose next lock then spins forever (about 1 fork in 30
     // under load). Release builds of Abseil never check; neither do we.
     absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+    // Handlers first, and the warm-up with forks held off: a fork during
+    // it (another thread's, as the host's main thread forks while a thread
+    // makes the default client) would leave its set-up half done in the
+    // child, the very hang the warm-up is for.
+    // Once per process image: a child forked before this once-flag was
+    // marked done runs the set-up again, but inherits the handlers.
+    if (!State().handlers_installed.exchange(true)) {
+      pthread_atfork(&BeforeFork, &AfterForkInParent, &AfterForkInChild);
+    }
+    absl::MutexLock no_fork(&State().gate);
     try {
       WarmAbseilLocking();
     } catch (const std::system_error&) {
       // No thread to spare (a process limit): forks only lose this guard.
     }
-    pthread_atfork(&BeforeFork, &AfterForkInParent, &AfterForkInChild);
   });
 }
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <utility>
 
-#include "absl/time/clock.h"
+#include "fork_safe_clock.h"
 #include "library_logger.h"
 
 namespace progress::client {
@@ -21,7 +21,7 @@ absl::Time LinkHealth::NoteFailure(const absl::Status& status) {
   if (absl::IsCancelled(status)) return absl::InfinitePast();
   if (healthy_) {
     healthy_ = false;
-    unhealthy_since_ = absl::Now();
+    unhealthy_since_ = Now();
     const bool unreachable =
         absl::IsUnavailable(status) || absl::IsDeadlineExceeded(status);
     Log().warn(
@@ -33,7 +33,7 @@ absl::Time LinkHealth::NoteFailure(const absl::Status& status) {
   if (absl::IsUnavailable(status) || absl::IsDeadlineExceeded(status)) {
     return absl::InfinitePast();
   }
-  const absl::Time retry = absl::Now() + backoff_;
+  const absl::Time retry = Now() + backoff_;
   backoff_ = std::min(backoff_ * 2, max_backoff_);
   return retry;
 }
@@ -43,7 +43,7 @@ void LinkHealth::NoteSuccess() {
     healthy_ = true;
     Log().info("progress client {}: reached progressd at {} again after {}",
                client_id_, target_,
-               absl::FormatDuration(absl::Trunc(absl::Now() - unhealthy_since_,
+               absl::FormatDuration(absl::Trunc(Now() - unhealthy_since_,
                                                 absl::Milliseconds(1))));
   }
   backoff_ = min_backoff_;

@@ -22,7 +22,13 @@ case "$mode" in
     sanitize=address,undefined
     cmake_args=()
     targets=()
-    ctest_select=()
+    # gcc 12's AddressSanitizer has no fork handlers for its allocator: a
+    # child forked while another thread is inside malloc waits for good on
+    # that thread's allocator lock in its own first malloc (seen in the fork
+    # tests' children, stuck in SizeClassAllocator64::GetFromAllocator).
+    # glibc's malloc takes its locks across fork(); the normal build runs
+    # these tests, and LLVM 17's ASan would take them too.
+    ctest_select=(-LE forks_busy)
     ;;
   tsan)
     build_dir=${BUILD_DIR:-$root/build-tsan}

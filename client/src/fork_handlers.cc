@@ -67,11 +67,13 @@ bool GrpcShutDownWithin(absl::Duration wait) {
   return true;
 }
 
+// Made when the library is loaded, not on first use: a function-local
+// static's guard, held by a thread making it while another thread forks,
+// stays held for good in the child, whose first State() then waits forever.
 // Never destroyed: a fork may come after static destructors began.
-ForkState& State() {
-  static ForkState* const state = new ForkState;
-  return *state;
-}
+ForkState* const fork_state = new ForkState;
+
+ForkState& State() { return *fork_state; }
 
 // The lock is held from before the fork until after it, in both processes,
 // so no client is added or removed while one is being forked.

@@ -63,9 +63,19 @@ ABSL_FLAG(std::string, metrics_listen, "127.0.0.1:9464",
           "it. Port 0 picks a free port (see --metrics_port_file).");
 ABSL_FLAG(std::string, metrics_port_file, "",
           "If set, write the bound /metrics port to this file once listening.");
-ABSL_FLAG(absl::Duration, finished_job_ttl, absl::InfiniteDuration(),
-          "Drop finished jobs from /metrics this long after they finish; "
-          "'inf' keeps them. They stay readable over gRPC.");
+ABSL_FLAG(absl::Duration, finished_job_ttl, absl::Hours(24),
+          "Drop a finished job this long after it finished, from memory, "
+          "/metrics and the state file (once no stream holds it); 'inf' "
+          "keeps finished jobs for good.");
+ABSL_FLAG(absl::Duration, client_ttl, absl::Minutes(10),
+          "Fold what the daemon keeps of a client on a job into the job's "
+          "retired sum when no stream holds it and nothing named it for this "
+          "long (at once for a client that shut down cleanly). The counts "
+          "stay; the client no longer counts against --max_clients_per_job.");
+ABSL_FLAG(absl::Duration, tombstone_ttl, absl::Hours(7 * 24),
+          "How long a folded client's values are remembered, so that it "
+          "picks up where it left off if it reports again; one that comes "
+          "back later is counted as a new client.");
 ABSL_FLAG(std::string, state_file, "",
           "Keep the counts in this file across restarts and crashes: loaded "
           "at start, written atomically every --snapshot_interval when "
@@ -115,6 +125,14 @@ absl::Status CheckLimits(const DaemonConfig& config) {
         "--rate_window must be positive, --shutdown_grace and "
         "--shutdown_delay not negative");
   }
+  const RetentionOptions& retention = config.registry.retention;
+  if (retention.client_ttl <= absl::ZeroDuration() ||
+      retention.tombstone_ttl <= absl::ZeroDuration() ||
+      retention.finished_job_ttl <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(
+        "--client_ttl, --tombstone_ttl and --finished_job_ttl must be "
+        "positive");
+  }
   if (config.shutdown_grace > kMaxShutdownGrace) {
     return absl::InvalidArgumentError(
         absl::StrCat("--shutdown_grace must be at most ",
@@ -157,6 +175,10 @@ absl::StatusOr<DaemonConfig> ParseDaemonFlags(int argc, char** argv) {
   limits.max_job_name_bytes =
       static_cast<size_t>(absl::GetFlag(FLAGS_max_job_name_bytes));
   config.registry.rate_window = absl::GetFlag(FLAGS_rate_window);
+  RetentionOptions& retention = config.registry.retention;
+  retention.client_ttl = absl::GetFlag(FLAGS_client_ttl);
+  retention.tombstone_ttl = absl::GetFlag(FLAGS_tombstone_ttl);
+  retention.finished_job_ttl = absl::GetFlag(FLAGS_finished_job_ttl);
 
   config.server.listen_address = absl::GetFlag(FLAGS_listen);
   config.server.write_threads = absl::GetFlag(FLAGS_write_threads);
@@ -170,7 +192,6 @@ absl::StatusOr<DaemonConfig> ParseDaemonFlags(int argc, char** argv) {
   config.port_file = absl::GetFlag(FLAGS_port_file);
   config.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
   config.metrics_port_file = absl::GetFlag(FLAGS_metrics_port_file);
-  config.finished_job_ttl = absl::GetFlag(FLAGS_finished_job_ttl);
   config.shutdown_grace = absl::GetFlag(FLAGS_shutdown_grace);
   config.shutdown_delay = absl::GetFlag(FLAGS_shutdown_delay);
   config.state_file = absl::GetFlag(FLAGS_state_file);

@@ -25,7 +25,6 @@ struct DaemonConfig {
   // Empty: no /metrics endpoint.
   std::string metrics_listen;
   std::string metrics_port_file;
-  absl::Duration finished_job_ttl = absl::InfiniteDuration();
   absl::Duration shutdown_grace = absl::Seconds(5);
   absl::Duration shutdown_delay = absl::ZeroDuration();
   // Empty: no state file; counts live in memory only.

@@ -102,7 +102,8 @@ int main(int argc, char** argv) {
   std::unique_ptr<progress::MetricsEndpoint> metrics;
   if (!metrics_listen.empty()) {
     progress::MetricsOptions metrics_options;
-    metrics_options.finished_job_ttl = config.finished_job_ttl;
+    metrics_options.finished_job_ttl =
+        config.registry.retention.finished_job_ttl;
     metrics_options.version = PROGRESS_VERSION;
     if (state != nullptr) {
       metrics_options.snapshots = &state->snapshotter().stats();

@@ -39,6 +39,8 @@ TEST(ProgressdTest, HelpDocumentsEveryFlagWithItsDefault) {
                            "--metrics_listen",
                            "--metrics_port_file",
                            "--finished_job_ttl",
+                           "--client_ttl",
+                           "--tombstone_ttl",
                            "--shutdown_delay",
                            "--tls_cert",
                            "--tls_key",
@@ -67,7 +69,7 @@ TEST(ProgressdTest, HelpDocumentsEveryFlagWithItsDefault) {
        at = run.output.find("default:", at + 1)) {
     ++defaults;
   }
-  EXPECT_EQ(flags, 26u);
+  EXPECT_EQ(flags, 28u);
   EXPECT_EQ(defaults, flags);
 }
 

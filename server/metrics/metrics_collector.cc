@@ -109,10 +109,34 @@ void MetricsCollector::CollectHealth(
 
   MetricFamily clients =
       Family("progress_tracker_known_clients",
-             "(job, client) pairs the daemon keeps applied values for.",
+             "(job, client) pairs the daemon keeps applied values for, "
+             "folded ones aside.",
              MetricType::Gauge);
   Add(clients, {}, static_cast<double>(registry.client_cursors));
   families->push_back(std::move(clients));
+
+  MetricFamily tombstones = Family(
+      "progress_tracker_client_tombstones",
+      "Folded (job, client) pairs whose values are remembered, so the client "
+      "can pick up where it left off (--tombstone_ttl).",
+      MetricType::Gauge);
+  Add(tombstones, {}, static_cast<double>(registry.tombstones));
+  families->push_back(std::move(tombstones));
+
+  MetricFamily folded = Family(
+      "progress_tracker_clients_folded_total",
+      "(job, client) pairs folded into their job's retired sum: the client "
+      "shut down cleanly or was silent for --client_ttl.",
+      MetricType::Counter);
+  Add(folded, {}, static_cast<double>(registry.clients_folded));
+  families->push_back(std::move(folded));
+
+  MetricFamily dropped =
+      Family("progress_tracker_jobs_dropped_total",
+             "Finished jobs dropped --finished_job_ttl after they finished.",
+             MetricType::Counter);
+  Add(dropped, {}, static_cast<double>(registry.jobs_dropped));
+  families->push_back(std::move(dropped));
 
   MetricFamily messages =
       Family("progress_tracker_increment_messages_total",

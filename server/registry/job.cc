@@ -40,9 +40,23 @@ std::shared_ptr<ClientCursor> Job::FindCursor(
   return it == clients_.end() ? nullptr : it->second;
 }
 
-std::shared_ptr<ClientCursor> Job::AddCursor(absl::string_view client_id) {
+std::shared_ptr<ClientCursor> Job::AddCursor(absl::string_view client_id,
+                                             absl::Time now) {
   auto cursor = std::make_shared<ClientCursor>(this);
+  cursor->last_seen_ns_.store(absl::ToUnixNanos(now),
+                              std::memory_order_relaxed);
   absl::MutexLock lock(&clients_mu_);
+  auto folded = tombstones_.find(client_id);
+  if (folded != tombstones_.end()) {
+    // The job's counters already hold these values: they only move from
+    // the retired sum back to the client, which goes on from them.
+    const ClientCursor::Counts applied = folded->second.applied;
+    retired_.success -= applied.success;
+    retired_.failure -= applied.failure;
+    tombstones_.erase(folded);
+    absl::MutexLock cursor_lock(&cursor->mu_);
+    cursor->applied_ = applied;
+  }
   clients_.emplace(client_id, cursor);
   return cursor;
 }
@@ -51,6 +65,7 @@ absl::StatusOr<ApplyResult> Job::ApplyCumulative(
     ClientCursor& cursor, uint64_t success, uint64_t failure, absl::Time now,
     std::atomic<uint64_t>* changes) {
   ApplyResult result;
+  cursor.last_seen_ns_.store(absl::ToUnixNanos(now), std::memory_order_relaxed);
   absl::MutexLock lock(&cursor.mu_);
   ClientCursor::Counts& applied = cursor.applied_;
   result.regressed = success < applied.success || failure < applied.failure;
@@ -95,7 +110,7 @@ absl::StatusOr<ApplyResult> Job::ApplyCumulative(
 
 size_t Job::client_count() const {
   absl::ReaderMutexLock lock(&clients_mu_);
-  return clients_.size();
+  return clients_.size() + tombstones_.size() + forgotten_clients_;
 }
 
 void Job::SetExpectedTotal(uint64_t expected_total) {
@@ -164,13 +179,22 @@ JobRecord Job::Record() const {
     const ClientCursor::Counts applied = cursor->applied();
     record.clients.push_back({client_id, applied.success, applied.failure});
   }
+  record.retired_success = retired_.success;
+  record.retired_failure = retired_.failure;
+  record.tombstones.reserve(tombstones_.size());
+  for (const auto& [client_id, tombstone] : tombstones_) {
+    record.tombstones.push_back({client_id, tombstone.applied.success,
+                                 tombstone.applied.failure,
+                                 absl::FromUnixNanos(tombstone.folded_ns)});
+  }
+  record.forgotten_clients = forgotten_clients_;
   return record;
 }
 
 absl::Status Job::Restore(const JobRecord& record, absl::Time now) {
   constexpr uint64_t kMax = std::numeric_limits<uint64_t>::max();
-  uint64_t success = 0;
-  uint64_t failure = 0;
+  uint64_t success = record.retired_success;
+  uint64_t failure = record.retired_failure;
   for (const ClientRecord& client : record.clients) {
     if (client.success > kMax - success || client.failure > kMax - failure) {
       return absl::OutOfRangeError(absl::StrFormat(
@@ -179,15 +203,38 @@ absl::Status Job::Restore(const JobRecord& record, absl::Time now) {
     success += client.success;
     failure += client.failure;
   }
+  uint64_t tombstoned_success = 0;
+  uint64_t tombstoned_failure = 0;
+  for (const TombstoneRecord& tombstone : record.tombstones) {
+    tombstoned_success += tombstone.success;
+    tombstoned_failure += tombstone.failure;
+    if (tombstoned_success < tombstone.success ||
+        tombstoned_failure < tombstone.failure ||
+        tombstoned_success > record.retired_success ||
+        tombstoned_failure > record.retired_failure) {
+      return absl::OutOfRangeError(absl::StrFormat(
+          "job '%s': its tombstones hold more than its retired sum", name_));
+    }
+  }
+  const int64_t now_ns = absl::ToUnixNanos(now);
   absl::MutexLock lock(&clients_mu_);
   for (const ClientRecord& client : record.clients) {
     auto cursor = std::make_shared<ClientCursor>(this);
+    // Idle from now on: --client_ttl counts from the restart.
+    cursor->last_seen_ns_.store(now_ns, std::memory_order_relaxed);
     {
       absl::MutexLock cursor_lock(&cursor->mu_);
       cursor->applied_ = {client.success, client.failure};
     }
     clients_.emplace(client.client_id, std::move(cursor));
   }
+  for (const TombstoneRecord& tombstone : record.tombstones) {
+    tombstones_.emplace(tombstone.client_id,
+                        Tombstone{{tombstone.success, tombstone.failure},
+                                  absl::ToUnixNanos(tombstone.folded_time)});
+  }
+  retired_ = {record.retired_success, record.retired_failure};
+  forgotten_clients_ = record.forgotten_clients;
   success_.store(success, std::memory_order_relaxed);
   failure_.store(failure, std::memory_order_relaxed);
   expected_total_.store(record.expected_total, std::memory_order_relaxed);

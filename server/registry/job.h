@@ -58,6 +58,9 @@ class ClientCursor {
  private:
   friend class Job;
   Job* const job_;
+  // When a message last named this (job, client), in Unix nanoseconds: what
+  // --client_ttl measures.
+  std::atomic<int64_t> last_seen_ns_{0};
   // Held only while one message for this (job, client) is applied: contended
   // only when one client has two streams open at once (a reconnect overlapping
   // its old stream), never across clients.
@@ -72,6 +75,14 @@ struct ApplyResult {
   // True when a value was lower than one already applied; that value was
   // ignored.
   bool regressed = false;
+};
+
+// What one sweep of a job folded and forgot.
+struct FoldResult {
+  // Clients folded into the retired sum.
+  size_t folded = 0;
+  // Tombstones forgotten.
+  size_t expired = 0;
 };
 
 // One job: exact counters summed over its clients, plus what each client has
@@ -107,9 +118,29 @@ class Job {
   // Marks the job done at `now`; returns false when it already was.
   bool MarkDone(absl::Time now);
   bool done() const { return done_.load(std::memory_order_acquire); }
+  // When it was marked done; unset while it runs.
+  std::optional<absl::Time> finish_time() const;
 
-  // Distinct clients that reported on the job.
+  // Distinct clients that reported on the job, folded ones included.
   size_t client_count() const;
+  // Clients whose entries are not folded: what --max_clients_per_job counts.
+  size_t live_client_count() const;
+  size_t tombstone_count() const;
+
+  // Folds every client entry no stream holds and no message named since
+  // `idle_before` into the retired sum, leaving a tombstone stamped `now`;
+  // forgets tombstones stamped before `forget_before` (their values stay in
+  // the sum).
+  FoldResult FoldIdle(absl::Time idle_before, absl::Time forget_before,
+                      absl::Time now);
+  // Folds `client_id`'s entry at once, a closing stream's, unless another
+  // stream holds it too; `cursor` is the caller's reference, given up here.
+  // True when it was folded.
+  bool Retire(absl::string_view client_id, std::shared_ptr<ClientCursor> cursor,
+              absl::Time now);
+  // True when no stream holds any of its clients' entries, so nothing
+  // outside the registry points into the job.
+  bool Unheld() const;
 
   // Feeds the recent-rate window; called by the registry's sampler.
   void SampleRate(absl::Time now);
@@ -124,8 +155,10 @@ class Job {
   // checking --max_clients_per_job: that lock, not clients_mu_, is what makes
   // the check and the add one step for a message naming several jobs.
   friend class JobRegistry;
-  // The new cursor of `client_id`, which must not have one yet.
-  std::shared_ptr<ClientCursor> AddCursor(absl::string_view client_id);
+  // The new cursor of `client_id`, which must not have one yet: revived
+  // from its tombstone, with the values it had, if it was folded.
+  std::shared_ptr<ClientCursor> AddCursor(absl::string_view client_id,
+                                          absl::Time now);
   // Takes over what `record` kept: its clients' applied values (and their
   // sum), timestamps, expected total and done flag. For a job just made,
   // before anyone else can see it; `now` starts its recent-rate window.
@@ -151,10 +184,28 @@ class Job {
 
   RateWindow rate_window_;
 
-  // Guards the map for readers (client_count, FindCursor) against AddCursor.
+  // A folded client's values, kept so that it can pick up where it left off.
+  struct Tombstone {
+    ClientCursor::Counts applied;
+    int64_t folded_ns = 0;
+  };
+  // Moves the entry at `it`, which no stream holds, to the retired sum and
+  // a tombstone.
+  void FoldLocked(absl::flat_hash_map<
+                      std::string, std::shared_ptr<ClientCursor>>::iterator it,
+                  absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(clients_mu_);
+
+  // Guards the clients, tombstones and retired sum for readers against
+  // AddCursor and folding.
   mutable absl::Mutex clients_mu_;
   absl::flat_hash_map<std::string, std::shared_ptr<ClientCursor>> clients_
       ABSL_GUARDED_BY(clients_mu_);
+  absl::flat_hash_map<std::string, Tombstone> tombstones_
+      ABSL_GUARDED_BY(clients_mu_);
+  // What folded clients had applied, tombstones' values included.
+  ClientCursor::Counts retired_ ABSL_GUARDED_BY(clients_mu_);
+  // Folded clients whose tombstones were forgotten.
+  uint64_t forgotten_clients_ ABSL_GUARDED_BY(clients_mu_) = 0;
 };
 
 }  // namespace progress

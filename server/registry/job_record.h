@@ -17,8 +17,17 @@ struct ClientRecord {
   uint64_t failure = 0;
 };
 
+// A folded client's tombstone: its values, and when it was folded.
+struct TombstoneRecord {
+  std::string client_id;
+  uint64_t success = 0;
+  uint64_t failure = 0;
+  absl::Time folded_time;
+};
+
 // Everything the registry must keep of one job across a restart. A job's
-// counters are not stored: they are the sum of its clients' applied values,
+// counters are not stored: they are the sum of its clients' applied values
+// and its retired sum,
 // which is what makes a record taken while streams apply consistent (each
 // client's values are read under that client's own lock).
 struct JobRecord {
@@ -29,6 +38,12 @@ struct JobRecord {
   std::optional<absl::Time> last_update_time;
   std::optional<absl::Time> finish_time;
   std::vector<ClientRecord> clients;
+  // Folded clients: the sum of what they had applied (tombstones' values
+  // included), their tombstones, and how many left no tombstone.
+  uint64_t retired_success = 0;
+  uint64_t retired_failure = 0;
+  std::vector<TombstoneRecord> tombstones;
+  uint64_t forgotten_clients = 0;
 };
 
 }  // namespace progress

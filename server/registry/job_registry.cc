@@ -28,10 +28,18 @@ absl::Status JobRegistry::ValidateJobName(absl::string_view job) const {
   return ValidateName("job name", job, options_.limits.max_job_name_bytes);
 }
 
-Job* JobRegistry::Find(absl::string_view job) const {
+std::shared_ptr<Job> JobRegistry::Find(absl::string_view job) const {
   absl::ReaderMutexLock lock(&mu_);
   auto it = jobs_.find(job);
-  return it == jobs_.end() ? nullptr : it->second.get();
+  return it == jobs_.end() ? nullptr : it->second;
+}
+
+std::vector<std::shared_ptr<Job>> JobRegistry::All() const {
+  absl::ReaderMutexLock lock(&mu_);
+  std::vector<std::shared_ptr<Job>> all;
+  all.reserve(jobs_.size());
+  for (const auto& [name, job] : jobs_) all.push_back(job);
+  return all;
 }
 
 absl::Status JobRegistry::CheckCumulative(absl::string_view job,
@@ -49,27 +57,29 @@ absl::Status JobRegistry::CheckCumulative(absl::string_view job,
 }
 
 Job* JobRegistry::AddJobLocked(absl::string_view job) {
-  auto created = std::make_unique<Job>(std::string(job), options_.clock(),
+  auto created = std::make_shared<Job>(std::string(job), options_.clock(),
                                        options_.rate_window);
   Job* raw = created.get();
   jobs_.emplace(std::string(job), std::move(created));
   return raw;
 }
 
-absl::StatusOr<Job*> JobRegistry::FindOrCreate(absl::string_view job) {
+absl::StatusOr<std::shared_ptr<Job>> JobRegistry::FindOrCreate(
+    absl::string_view job) {
   if (absl::Status valid = ValidateJobName(job); !valid.ok()) return valid;
-  if (Job* existing = Find(job)) return existing;
+  if (std::shared_ptr<Job> existing = Find(job)) return existing;
 
   absl::MutexLock lock(&mu_);
   auto it = jobs_.find(job);
-  if (it != jobs_.end()) return it->second.get();
+  if (it != jobs_.end()) return it->second;
   if (jobs_.size() >= options_.limits.max_jobs) {
     return absl::ResourceExhaustedError(absl::StrFormat(
         "cannot create job '%s': the daemon already holds %d jobs, the limit "
         "(--max_jobs)",
         job, options_.limits.max_jobs));
   }
-  return AddJobLocked(job);
+  AddJobLocked(job);
+  return jobs_.find(job)->second;
 }
 
 bool JobRegistry::FindCursorsLocked(
@@ -105,10 +115,13 @@ absl::Status JobRegistry::CheckRoomLocked(
     } else if (existing->FindCursor(client_id) != nullptr) {
       continue;
     }
-    const size_t clients = existing == nullptr ? 0 : existing->client_count();
+    const size_t clients =
+        existing == nullptr ? 0 : existing->live_client_count();
     if (clients >= limits.max_clients_per_job) {
       return absl::ResourceExhaustedError(absl::StrFormat(
-          "job '%s' already has %d clients, the limit (--max_clients_per_job)",
+          "job '%s' already has %d live clients, the limit "
+          "(--max_clients_per_job; clients silent for --client_ttl do not "
+          "count)",
           job, clients));
     }
   }
@@ -142,12 +155,13 @@ JobRegistry::ResolveCursors(absl::Span<const absl::string_view> jobs,
     return room;
   }
   cursors.clear();
+  const absl::Time now = options_.clock();
   for (absl::string_view job : jobs) {
     auto it = jobs_.find(job);
     Job* found = it == jobs_.end() ? AddJobLocked(job) : it->second.get();
     std::shared_ptr<ClientCursor> cursor = found->FindCursor(client_id);
     cursors.push_back(cursor != nullptr ? std::move(cursor)
-                                        : found->AddCursor(client_id));
+                                        : found->AddCursor(client_id, now));
   }
   changes_.fetch_add(1, std::memory_order_acq_rel);
   return cursors;
@@ -182,7 +196,7 @@ absl::StatusOr<ApplyResult> JobRegistry::Apply(ClientCursor& cursor,
 
 absl::StatusOr<JobSnapshot> JobRegistry::Get(absl::string_view job) const {
   if (absl::Status valid = ValidateJobName(job); !valid.ok()) return valid;
-  Job* found = Find(job);
+  std::shared_ptr<Job> found = Find(job);
   if (found == nullptr) {
     return absl::NotFoundError(absl::StrFormat("no job named '%s'", job));
   }
@@ -191,7 +205,7 @@ absl::StatusOr<JobSnapshot> JobRegistry::Get(absl::string_view job) const {
 
 absl::StatusOr<JobSnapshot> JobRegistry::Start(absl::string_view job,
                                                uint64_t expected_total) {
-  absl::StatusOr<Job*> found = FindOrCreate(job);
+  absl::StatusOr<std::shared_ptr<Job>> found = FindOrCreate(job);
   if (!found.ok()) return found.status();
   if ((*found)->done()) {
     return absl::FailedPreconditionError(absl::StrFormat(
@@ -204,7 +218,7 @@ absl::StatusOr<JobSnapshot> JobRegistry::Start(absl::string_view job,
 
 absl::StatusOr<JobSnapshot> JobRegistry::Finish(absl::string_view job) {
   if (absl::Status valid = ValidateJobName(job); !valid.ok()) return valid;
-  Job* found = Find(job);
+  std::shared_ptr<Job> found = Find(job);
   if (found == nullptr) {
     return absl::NotFoundError(absl::StrFormat("no job named '%s'", job));
   }
@@ -215,33 +229,27 @@ absl::StatusOr<JobSnapshot> JobRegistry::Finish(absl::string_view job) {
 
 JobPage JobRegistry::List(absl::string_view after, size_t page_size) const {
   JobPage page;
-  std::vector<Job*> selected;
+  std::vector<std::shared_ptr<const Job>> selected;
   bool more = false;
   {
     absl::ReaderMutexLock lock(&mu_);
     auto it = after.empty() ? jobs_.begin() : jobs_.upper_bound(after);
     for (; it != jobs_.end() && selected.size() < page_size; ++it) {
-      selected.push_back(it->second.get());
+      selected.push_back(it->second);
     }
     more = it != jobs_.end();
   }
-  // Snapshots are taken outside the registry lock: jobs are never removed.
+  // Snapshots are taken outside the registry lock, on jobs kept alive.
   const absl::Time now = options_.clock();
   page.jobs.reserve(selected.size());
-  for (const Job* job : selected) page.jobs.push_back(job->Snapshot(now));
+  for (const auto& job : selected) page.jobs.push_back(job->Snapshot(now));
   if (more && !page.jobs.empty()) page.next_after = page.jobs.back().name;
   return page;
 }
 
 void JobRegistry::SampleRates() {
-  std::vector<Job*> all;
-  {
-    absl::ReaderMutexLock lock(&mu_);
-    all.reserve(jobs_.size());
-    for (const auto& [name, job] : jobs_) all.push_back(job.get());
-  }
   const absl::Time now = options_.clock();
-  for (Job* job : all) job->SampleRate(now);
+  for (const std::shared_ptr<Job>& job : All()) job->SampleRate(now);
 }
 
 RegistryStats JobRegistry::Stats() const {
@@ -250,7 +258,8 @@ RegistryStats JobRegistry::Stats() const {
     absl::ReaderMutexLock lock(&mu_);
     stats.jobs = jobs_.size();
     for (const auto& [name, job] : jobs_) {
-      stats.client_cursors += job->client_count();
+      stats.client_cursors += job->live_client_count();
+      stats.tombstones += job->tombstone_count();
     }
   }
   stats.entries_applied = entries_applied_.load(std::memory_order_relaxed);
@@ -258,6 +267,8 @@ RegistryStats JobRegistry::Stats() const {
       regressions_ignored_.load(std::memory_order_relaxed);
   stats.values_over_cap_rejected =
       values_over_cap_rejected_.load(std::memory_order_relaxed);
+  stats.clients_folded = clients_folded_.load(std::memory_order_relaxed);
+  stats.jobs_dropped = jobs_dropped_.load(std::memory_order_relaxed);
   return stats;
 }
 

@@ -35,8 +35,21 @@ struct RegistryLimits {
   uint64_t max_value_per_client() const;
 };
 
+// How long the registry keeps what is no longer live; each maps to a flag.
+struct RetentionOptions {
+  // A client entry no stream holds and no message named for this long is
+  // folded into its job's retired sum (--client_ttl).
+  absl::Duration client_ttl = absl::Minutes(10);
+  // A folded client's tombstone is kept this long (--tombstone_ttl).
+  absl::Duration tombstone_ttl = absl::Hours(7 * 24);
+  // A finished job is dropped this long after it finished, once no stream
+  // holds it (--finished_job_ttl).
+  absl::Duration finished_job_ttl = absl::Hours(24);
+};
+
 struct RegistryOptions {
   RegistryLimits limits;
+  RetentionOptions retention;
   // The span recent_rate is measured over.
   absl::Duration rate_window = absl::Seconds(10);
   // Where the registry reads the time; tests substitute a fake clock.
@@ -48,6 +61,11 @@ struct RegistryStats {
   uint64_t jobs = 0;
   // (job, client) pairs with applied values kept.
   uint64_t client_cursors = 0;
+  // Folded clients' tombstones kept.
+  uint64_t tombstones = 0;
+  // Client entries folded, finished jobs dropped, since the start.
+  uint64_t clients_folded = 0;
+  uint64_t jobs_dropped = 0;
   uint64_t entries_applied = 0;
   uint64_t regressions_ignored = 0;
   // Messages or Apply calls refused for a value above max_value_per_client.
@@ -124,6 +142,16 @@ class JobRegistry {
   // Takes one recent-rate sample of every job; the server calls it on a timer.
   void SampleRates();
 
+  // Applies the retention options: folds idle clients, forgets old
+  // tombstones, drops finished jobs past their TTL. The server calls it on
+  // a timer.
+  void Sweep();
+
+  // Folds `client_id`'s entry on `cursor`'s job at once, a closing stream's
+  // (see RetentionOptions); gives up the caller's `cursor`.
+  void Retire(absl::string_view client_id,
+              std::shared_ptr<ClientCursor> cursor);
+
   RegistryStats Stats() const;
 
   // What a restart must keep of every job, in name order. Safe while
@@ -146,9 +174,15 @@ class JobRegistry {
 
  private:
   // The job named `job`, or nullptr.
-  Job* Find(absl::string_view job) const ABSL_LOCKS_EXCLUDED(mu_);
+  std::shared_ptr<Job> Find(absl::string_view job) const
+      ABSL_LOCKS_EXCLUDED(mu_);
   // The job named `job`, created if absent and the limit allows.
-  absl::StatusOr<Job*> FindOrCreate(absl::string_view job)
+  absl::StatusOr<std::shared_ptr<Job>> FindOrCreate(absl::string_view job)
+      ABSL_LOCKS_EXCLUDED(mu_);
+  // Every job, for work done outside the registry's lock.
+  std::vector<std::shared_ptr<Job>> All() const ABSL_LOCKS_EXCLUDED(mu_);
+  // Drops the finished jobs in `candidates` no stream holds.
+  size_t DropFinished(const std::vector<std::shared_ptr<Job>>& candidates)
       ABSL_LOCKS_EXCLUDED(mu_);
   // A new job named `job`, which must not exist yet.
   Job* AddJobLocked(absl::string_view job) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -168,9 +202,10 @@ class JobRegistry {
   const uint64_t max_value_per_client_;
 
   mutable absl::Mutex mu_;
-  // Jobs are never removed while the daemon runs, so a Job* taken under the
-  // lock stays valid after it is released.
-  absl::btree_map<std::string, std::unique_ptr<Job>, std::less<>> jobs_
+  // Shared, so a reader or a snapshot keeps a job it is reading alive when a
+  // sweep drops it. A ClientCursor points to its job without owning it: a
+  // job is dropped only while no stream holds any of its cursors.
+  absl::btree_map<std::string, std::shared_ptr<Job>, std::less<>> jobs_
       ABSL_GUARDED_BY(mu_);
 
   // Counted once the change it stands for is visible, and for an applied
@@ -180,6 +215,8 @@ class JobRegistry {
   std::atomic<uint64_t> entries_applied_{0};
   std::atomic<uint64_t> regressions_ignored_{0};
   std::atomic<uint64_t> values_over_cap_rejected_{0};
+  std::atomic<uint64_t> clients_folded_{0};
+  std::atomic<uint64_t> jobs_dropped_{0};
 };
 
 }  // namespace progress

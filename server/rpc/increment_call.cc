@@ -74,6 +74,9 @@ void IncrementCall::Proceed(bool ok) {
         // fill the daemon with streams that only wait).
         LeaveOpenStreams();
         response_ = session_.Recorded();
+        // A closing client's entries go now, not after --client_ttl; their
+        // tombstones keep a retry of this stream from counting twice.
+        session_.RetireIfClosing();
         if (queue_.commit_gate == nullptr) {
           reader_.Finish(response_, grpc::Status::OK, this);
           return;

@@ -22,7 +22,16 @@ absl::Status IncrementSession::Apply(const v1::IncrementRequest& request) {
     if (!result.ok()) return result.status();
     if (result->regressed) ++regressions_;
   }
+  closing_ = closing_ || request.closing();
   return absl::OkStatus();
+}
+
+void IncrementSession::RetireIfClosing() {
+  if (!closing_) return;
+  for (auto& [job, cursor] : cursors_) {
+    registry_->Retire(client_id_, std::move(cursor));
+  }
+  cursors_.clear();
 }
 
 absl::Status IncrementSession::AdoptClientId(

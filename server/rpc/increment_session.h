@@ -41,6 +41,11 @@ class IncrementSession {
   // What the registry holds for this client, for every job the stream named.
   v1::IncrementResponse Recorded() const;
 
+  // When a message set `closing` (the client's last stream): folds this
+  // client's entries on the jobs the stream named and lets go of them. The
+  // session applies nothing afterwards.
+  void RetireIfClosing();
+
   // Gives the scratch space's capacity back, after an unusually large
   // message; the next message allocates what it needs.
   void ReleaseScratch();
@@ -49,6 +54,7 @@ class IncrementSession {
   const std::string& client_id() const { return client_id_; }
   // Values lower than ones already applied, ignored so far.
   uint64_t regressions() const { return regressions_; }
+  bool closing() const { return closing_; }
 
  private:
   absl::Status AdoptClientId(const v1::IncrementRequest& request);
@@ -68,6 +74,7 @@ class IncrementSession {
   std::vector<absl::string_view> new_jobs_;
   absl::flat_hash_set<absl::string_view> seen_;
   uint64_t regressions_ = 0;
+  bool closing_ = false;
 };
 
 }  // namespace progress

@@ -135,6 +135,7 @@ void ProgressServer::SampleRatesUntilStopped() {
   while (!stop_sampler_.WaitForNotificationWithTimeout(
       options_.rate_sample_interval)) {
     registry_->SampleRates();
+    registry_->Sweep();
     // Off the completion-queue threads: reclaiming silent streams and
     // summing up suppressed log lines never delays a message.
     increment_streams_.CancelIdle();

@@ -28,17 +28,20 @@ absl::StatusOr<bool> Load(const std::string& path, JobRegistry* registry) {
         "holds state this progressd cannot take: ", restored.message()));
   }
   uint64_t clients = 0;
+  uint64_t tombstones = 0;
   uint64_t records = 0;
   for (const JobRecord& job : snapshot->jobs) {
     clients += job.clients.size();
+    tombstones += job.tombstones.size();
+    records += job.retired_success + job.retired_failure;
     for (const ClientRecord& client : job.clients) {
       records += client.success + client.failure;
     }
   }
   spdlog::info(
-      "restored {} jobs, {} client entries and {} records from state file {} "
-      "(snapshot of {})",
-      snapshot->jobs.size(), clients, records, path,
+      "restored {} jobs, {} client entries, {} tombstones and {} records "
+      "from state file {} (snapshot of {})",
+      snapshot->jobs.size(), clients, tombstones, records, path,
       absl::FormatTime(snapshot->taken_time));
   return true;
 }

@@ -100,6 +100,18 @@ absl::StatusOr<JobRecord> RecordOf(const state::JobState& job) {
     record.clients.push_back(
         {client.client_id(), client.success(), client.failure()});
   }
+  record.retired_success = job.retired_success();
+  record.retired_failure = job.retired_failure();
+  record.forgotten_clients = job.forgotten_clients();
+  record.tombstones.reserve(job.tombstones_size());
+  for (const state::TombstoneState& tombstone : job.tombstones()) {
+    absl::StatusOr<absl::Time> folded =
+        TimeOf(tombstone.folded_time(),
+               absl::StrFormat("job '%s': tombstone folded_time", job.name()));
+    if (!folded.ok()) return folded.status();
+    record.tombstones.push_back({tombstone.client_id(), tombstone.success(),
+                                 tombstone.failure(), *folded});
+  }
   return record;
 }
 
@@ -124,6 +136,16 @@ std::string EncodeStateFile(const StateSnapshot& snapshot) {
       out->set_client_id(client.client_id);
       out->set_success(client.success);
       out->set_failure(client.failure);
+    }
+    job->set_retired_success(record.retired_success);
+    job->set_retired_failure(record.retired_failure);
+    job->set_forgotten_clients(record.forgotten_clients);
+    for (const TombstoneRecord& tombstone : record.tombstones) {
+      state::TombstoneState* out = job->add_tombstones();
+      out->set_client_id(tombstone.client_id);
+      out->set_success(tombstone.success);
+      out->set_failure(tombstone.failure);
+      SetTime(tombstone.folded_time, out->mutable_folded_time());
     }
   }
   const std::string payload = message.SerializeAsString();

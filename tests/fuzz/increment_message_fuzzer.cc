@@ -28,14 +28,6 @@ namespace {
 // stream) and more clients than a job may have.
 constexpr size_t kStreams = 6;
 
-RegistryLimits SmallLimits() {
-  RegistryLimits limits;
-  limits.max_jobs = 4;
-  limits.max_clients_per_job = 3;
-  limits.max_job_name_bytes = 8;
-  return limits;
-}
-
 struct Stream {
   std::unique_ptr<IncrementSession> session;
   // An error ends a stream, as the server's Increment call does.
@@ -45,8 +37,7 @@ struct Stream {
 class Driver {
  public:
   Driver()
-      : registry_(RegistryOptions{SmallLimits(), absl::Seconds(2),
-                                  [this] { return now_; }}),
+      : registry_(SmallRegistry([this] { return now_; })),
         checker_(registry_.limits()) {}
 
   void Send(size_t stream_index, const v1::IncrementRequest& request) {

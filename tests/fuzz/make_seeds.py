@@ -96,6 +96,9 @@ INCREMENT_SEEDS = {
         (0, request("", [("j0", 1, 0)])),
         (1, request("c1", [("j0", 1, 0)])),
         (1, request("c2", [("j0", 2, 0)]))),
+    "closing_stream": records(
+        (0, request("c1", [("j0", 5, 1)]) + field(3, 0, varint(1))),
+        (1, request("c1", [("j0", 5, 1)]) + field(3, 0, varint(1)))),
     "bad_names": records(
         (0, request("c1", [("j0123456789", 1, 0)])),
         (1, request("c2", [("j 0", 1, 0)])),
@@ -111,11 +114,25 @@ def timestamp(number, seconds, nanos=0):
     return field(number, 2, varint(len(body)) + body)
 
 
+def folded(retired, tombstones=(), forgotten=0):
+    """A job's folded clients: JobState fields 8 to 11; tombstones are
+    (client, success, failure) tuples."""
+    body = field(8, 0, varint(retired[0])) + field(9, 0, varint(retired[1]))
+    for client, success, failure in tombstones:
+        entry = string_field(1, client) + field(2, 0, varint(success))
+        entry += field(3, 0, varint(failure)) + timestamp(4, 1764299000)
+        body += string_field(10, entry)
+    if forgotten:
+        body += field(11, 0, varint(forgotten))
+    return body
+
+
 def state_file(jobs, version=1):
     """A state file as server/state/state_codec.h frames it; jobs are
-    (name, finished, [(client, success, failure)...]) tuples."""
+    (name, finished, [(client, success, failure)...]) tuples, or with a
+    fourth item, folded()'s bytes."""
     payload = timestamp(1, 1764300000, 5)
-    for name, finished, clients in jobs:
+    for name, finished, clients, *extra in jobs:
         job = string_field(1, name) + field(2, 0, varint(100))
         job += timestamp(3, 1764290000)
         if clients:
@@ -126,6 +143,7 @@ def state_file(jobs, version=1):
             entry = string_field(1, client)
             entry += field(2, 0, varint(success)) + field(3, 0, varint(failure))
             job += string_field(7, entry)
+        job += b"".join(extra)
         payload += string_field(2, job)
     header = b"PTSTATE\n" + struct.pack("<IIQ", version,
                                          zlib.crc32(payload), len(payload))
@@ -140,6 +158,11 @@ STATE_SEEDS = {
     "sums_at_the_limit": state_file([
         ("big", False, [("a", 2**64 - 2, 0), ("b", 1, 0)])]),
     "client_twice": state_file([("j", False, [("a", 1, 0), ("a", 2, 0)])]),
+    "folded_clients": state_file([
+        ("etl", False, [("w1", 30, 0)],
+         folded((500, 7), [("w2", 200, 3), ("w3", 100, 4)], forgotten=2))]),
+    "tombstone_over_retired": state_file([
+        ("j", False, [], folded((5, 0), [("a", 6, 0)]))]),
     "other_version": state_file([("j", False, [])], version=2),
 }
 

@@ -23,14 +23,6 @@ namespace {
 
 using Key = std::pair<std::string, std::string>;
 
-RegistryLimits SmallLimits() {
-  RegistryLimits limits;
-  limits.max_jobs = 4;
-  limits.max_clients_per_job = 3;
-  limits.max_job_name_bytes = 8;
-  return limits;
-}
-
 // Mostly names from a small pool, so operations meet on the same jobs and
 // clients; sometimes any bytes, for the name checks.
 std::string PickName(FuzzedDataProvider& input, const char* prefix) {
@@ -58,8 +50,7 @@ uint64_t PickValue(FuzzedDataProvider& input, uint64_t cap) {
 class Driver {
  public:
   Driver()
-      : registry_(RegistryOptions{SmallLimits(), absl::Seconds(2),
-                                  [this] { return now_; }}),
+      : registry_(SmallRegistry([this] { return now_; })),
         checker_(registry_.limits()) {}
 
   void Step(FuzzedDataProvider& input) {

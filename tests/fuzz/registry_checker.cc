@@ -4,10 +4,21 @@
 #include <cstdio>
 #include <cstdlib>
 #include <tuple>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 
 namespace progress::fuzz {
+
+RegistryOptions SmallRegistry(std::function<absl::Time()> clock) {
+  RegistryOptions options;
+  options.limits.max_jobs = 4;
+  options.limits.max_clients_per_job = 3;
+  options.limits.max_job_name_bytes = 8;
+  options.rate_window = absl::Seconds(2);
+  options.clock = std::move(clock);
+  return options;
+}
 namespace {
 
 // Small pages, so List's continuation is crossed even with few jobs.

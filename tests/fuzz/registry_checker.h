@@ -2,6 +2,7 @@
 #define PROGRESS_TESTS_FUZZ_REGISTRY_CHECKER_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -12,6 +13,10 @@
 #include "registry/job_registry.h"
 
 namespace progress::fuzz {
+
+// Limits small enough that runs reach them (4 jobs, 3 clients a job, names
+// of 8 bytes), a 2 s rate window, and `clock`.
+RegistryOptions SmallRegistry(std::function<absl::Time()> clock);
 
 // Ends the run with `what` when `ok` is false; libFuzzer saves the input.
 void Require(bool ok, const std::string& what);

@@ -1,0 +1,59 @@
+// The registry's retention: folding idle clients, forgetting old tombstones
+// and dropping finished jobs, so memory follows what is live.
+#include <memory>
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include "registry/job_registry.h"
+
+namespace progress {
+
+void JobRegistry::Sweep() {
+  const RetentionOptions& retention = options_.retention;
+  const absl::Time now = options_.clock();
+  const absl::Time finished_before = now - retention.finished_job_ttl;
+  std::vector<std::shared_ptr<Job>> finished;
+  uint64_t folded = 0;
+  bool changed = false;
+  for (const std::shared_ptr<Job>& job : All()) {
+    const FoldResult result = job->FoldIdle(now - retention.client_ttl,
+                                            now - retention.tombstone_ttl, now);
+    folded += result.folded;
+    changed = changed || result.folded > 0 || result.expired > 0;
+    const std::optional<absl::Time> finish = job->finish_time();
+    if (finish.has_value() && *finish < finished_before) {
+      finished.push_back(job);
+    }
+  }
+  clients_folded_.fetch_add(folded, std::memory_order_relaxed);
+  const size_t dropped = finished.empty() ? 0 : DropFinished(finished);
+  if (changed || dropped > 0) changes_.fetch_add(1, std::memory_order_acq_rel);
+}
+
+size_t JobRegistry::DropFinished(
+    const std::vector<std::shared_ptr<Job>>& candidates) {
+  size_t dropped = 0;
+  // Exclusive: no stream can resolve a cursor of a job while it is checked
+  // and dropped, so one no stream holds now stays unheld.
+  absl::MutexLock lock(&mu_);
+  for (const std::shared_ptr<Job>& job : candidates) {
+    auto it = jobs_.find(job->name());
+    if (it == jobs_.end() || it->second != job || !job->Unheld()) continue;
+    jobs_.erase(it);
+    ++dropped;
+  }
+  jobs_dropped_.fetch_add(dropped, std::memory_order_relaxed);
+  return dropped;
+}
+
+void JobRegistry::Retire(absl::string_view client_id,
+                         std::shared_ptr<ClientCursor> cursor) {
+  Job& job = cursor->job();
+  if (job.Retire(client_id, std::move(cursor), options_.clock())) {
+    clients_folded_.fetch_add(1, std::memory_order_relaxed);
+    changes_.fetch_add(1, std::memory_order_acq_rel);
+  }
+}
+
+}  // namespace progress

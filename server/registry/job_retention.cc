@@ -1,0 +1,108 @@
+// Folding a job's client entries into its retired sum, so the daemon's
+// memory follows the clients that are live, not every client ever seen.
+#include <memory>
+#include <utility>
+
+#include "registry/job.h"
+
+namespace progress {
+
+size_t Job::live_client_count() const {
+  absl::ReaderMutexLock lock(&clients_mu_);
+  return clients_.size();
+}
+
+size_t Job::tombstone_count() const {
+  absl::ReaderMutexLock lock(&clients_mu_);
+  return tombstones_.size();
+}
+
+void Job::FoldLocked(
+    absl::flat_hash_map<std::string, std::shared_ptr<ClientCursor>>::iterator
+        it,
+    absl::Time now) {
+  // No stream holds the cursor, so no apply can move it meanwhile; the lock
+  // is for the reader a snapshot may be.
+  const ClientCursor::Counts applied = it->second->applied();
+  retired_.success += applied.success;
+  retired_.failure += applied.failure;
+  tombstones_.insert_or_assign(it->first,
+                               Tombstone{applied, absl::ToUnixNanos(now)});
+  clients_.erase(it);
+}
+
+FoldResult Job::FoldIdle(absl::Time idle_before, absl::Time forget_before,
+                         absl::Time now) {
+  const int64_t idle_ns = absl::ToUnixNanos(idle_before);
+  const int64_t forget_ns = absl::ToUnixNanos(forget_before);
+  // A cursor only the job holds: a stream that holds it copied it under
+  // clients_mu_ (FindCursor, AddCursor), so under the exclusive lock the
+  // count cannot grow behind our back.
+  auto foldable = [idle_ns](const std::shared_ptr<ClientCursor>& cursor) {
+    return cursor.use_count() == 1 &&
+           cursor->last_seen_ns_.load(std::memory_order_relaxed) < idle_ns;
+  };
+  auto forgettable = [forget_ns](const Tombstone& tombstone) {
+    return tombstone.folded_ns < forget_ns;
+  };
+  {
+    // Most sweeps find nothing: look first without holding up new clients.
+    absl::ReaderMutexLock lock(&clients_mu_);
+    bool any = false;
+    for (const auto& [id, cursor] : clients_) any = any || foldable(cursor);
+    for (const auto& [id, tombstone] : tombstones_) {
+      any = any || forgettable(tombstone);
+    }
+    if (!any) return {};
+  }
+  FoldResult result;
+  absl::MutexLock lock(&clients_mu_);
+  for (auto it = tombstones_.begin(); it != tombstones_.end();) {
+    if (forgettable(it->second)) {
+      tombstones_.erase(it++);
+      ++forgotten_clients_;
+      ++result.expired;
+    } else {
+      ++it;
+    }
+  }
+  for (auto it = clients_.begin(); it != clients_.end();) {
+    if (foldable(it->second)) {
+      FoldLocked(it++, now);
+      ++result.folded;
+    } else {
+      ++it;
+    }
+  }
+  return result;
+}
+
+bool Job::Retire(absl::string_view client_id,
+                 std::shared_ptr<ClientCursor> cursor, absl::Time now) {
+  absl::MutexLock lock(&clients_mu_);
+  auto it = clients_.find(client_id);
+  // Ours and the job's: any more is another stream of the same client, a
+  // reconnect overlapping this one, which may still apply.
+  if (it == clients_.end() || it->second != cursor || cursor.use_count() > 2) {
+    return false;
+  }
+  cursor.reset();
+  FoldLocked(it, now);
+  return true;
+}
+
+std::optional<absl::Time> Job::finish_time() const {
+  const int64_t finish_ns = finish_ns_.load(std::memory_order_relaxed);
+  if (finish_ns == 0) return std::nullopt;
+  return absl::FromUnixNanos(finish_ns);
+}
+
+bool Job::Unheld() const {
+  absl::ReaderMutexLock lock(&clients_mu_);
+  for (const auto& [id, cursor] : clients_) {
+    if (cursor.use_count() > 1) return false;
+  }
+  return true;
+}
+
+}  // namespace progress

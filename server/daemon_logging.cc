@@ -48,6 +48,18 @@ AsyncDaemonLog::AsyncDaemonLog() {
   previous_protobuf_handler = google::protobuf::SetLogHandler(&LogFromProtobuf);
 }
 
+void FlushDaemonLog(absl::Duration max_wait) {
+  spdlog::default_logger()->flush();
+  std::shared_ptr<spdlog::details::thread_pool> pool = spdlog::thread_pool();
+  if (pool == nullptr) return;  // Synchronous: flushed already.
+  // Lines are written in order, so once the queue is empty every line
+  // queued before the flush is out.
+  const absl::Time deadline = absl::Now() + max_wait;
+  while (pool->queue_size() > 0 && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+}
+
 AsyncDaemonLog::~AsyncDaemonLog() {
   google::protobuf::SetLogHandler(previous_protobuf_handler);
   spdlog::shutdown();

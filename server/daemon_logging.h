@@ -1,6 +1,8 @@
 #ifndef PROGRESS_SERVER_DAEMON_LOGGING_H_
 #define PROGRESS_SERVER_DAEMON_LOGGING_H_
 
+#include "absl/time/time.h"
+
 namespace progress {
 
 // Makes spdlog's default logger asynchronous for the life of this object: a
@@ -20,6 +22,10 @@ class AsyncDaemonLog {
   AsyncDaemonLog(const AsyncDaemonLog&) = delete;
   AsyncDaemonLog& operator=(const AsyncDaemonLog&) = delete;
 };
+
+// Writes out the lines queued so far, waiting at most `max_wait`: for a
+// process about to _Exit, which runs no destructor.
+void FlushDaemonLog(absl::Duration max_wait);
 
 }  // namespace progress
 

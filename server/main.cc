@@ -78,10 +78,17 @@ int main(int argc, char** argv) {
         progress::DurableState::Open(config.state_file,
                                      config.snapshot_interval, &registry);
     if (!opened.ok()) {
-      spdlog::critical(
-          "progressd cannot start: {}. Nothing was changed; to start without "
-          "these counts, move the file aside.",
-          std::string(opened.status().message()));
+      // Moving the file aside is the way out only for a file we cannot
+      // take, not for a lock, a permission or a disk error.
+      const absl::StatusCode code = opened.status().code();
+      const bool unusable_file = code == absl::StatusCode::kDataLoss ||
+                                 code == absl::StatusCode::kInvalidArgument ||
+                                 code == absl::StatusCode::kFailedPrecondition;
+      spdlog::critical("progressd cannot start: {}. Nothing was changed{}",
+                       std::string(opened.status().message()),
+                       unusable_file ? "; to start without these counts, "
+                                       "move the file aside."
+                                     : ".");
       return progress::kExitBadStateFile;
     }
     state = *std::move(opened);

@@ -1,7 +1,7 @@
 // progressd with a state file, as a real process: kill -9 in the middle of
 // a job, a confirmed Flush() followed by a crash, state files that must stop
-// the start, a state directory that stops being writable, and a second
-// signal. Counts must come out exact every time.
+// the start, and a state directory that stops being writable (a second
+// signal: second_signal_test.cc). Counts must come out exact every time.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -11,18 +11,19 @@
 #include <fstream>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "child_process.h"
 #include "fault_test_helpers.h"
-#include "http_get.h"
 
 namespace progress::testing {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 class DurableStateTest : public ::testing::Test {
  protected:
@@ -194,17 +195,27 @@ TEST_F(DurableStateTest, ADamagedOrForeignStateFileStopsTheStart) {
     EXPECT_EQ(code, 3) << c.what << ": " << output;
     EXPECT_THAT(output, HasSubstr("state file " + state_)) << c.what;
     EXPECT_THAT(output, HasSubstr(c.says)) << c.what;
+    EXPECT_THAT(output, HasSubstr("move the file aside")) << c.what;
     std::ifstream after(state_, std::ios::binary);
     EXPECT_EQ(std::string((std::istreambuf_iterator<char>(after)), {}), c.bytes)
         << c.what << ": the file must be left as it was";
   }
 
-  // A path that cannot be read as a file.
+  // A path that cannot be read as a file: not damaged, so the hint to move
+  // it aside would be wrong.
   std::filesystem::remove(state_);
   std::filesystem::create_directory(state_);
   auto [code, output] = StartRefused(state_);
   EXPECT_EQ(code, 3) << output;
   EXPECT_THAT(output, HasSubstr("cannot read " + state_));
+  EXPECT_THAT(output, Not(HasSubstr("move the file aside")));
+
+  // A link to a volume that is not mounted is no first start.
+  std::filesystem::remove(state_);
+  std::filesystem::create_symlink(dir_ + "/unmounted/progressd.state", state_);
+  std::tie(code, output) = StartRefused(state_);
+  EXPECT_EQ(code, 3) << output;
+  EXPECT_THAT(output, HasSubstr("which does not exist"));
 }
 
 TEST_F(DurableStateTest, ASecondDaemonOnTheSameStateFileIsRefused) {
@@ -212,21 +223,7 @@ TEST_F(DurableStateTest, ASecondDaemonOnTheSameStateFileIsRefused) {
   auto [code, output] = StartRefused(state_);
   EXPECT_EQ(code, 3) << output;
   EXPECT_THAT(output, HasSubstr("second progressd"));
-}
-
-// The value of an unlabelled metric on the daemon's /metrics, or -1.
-double Metric(const Daemon& daemon, const std::string& name) {
-  std::optional<std::string> page = HttpGet(daemon.metrics_port(), "/metrics");
-  if (!page.has_value()) return -1;
-  const size_t at = page->find("\n" + name + " ");
-  double value = -1;
-  if (at == std::string::npos) return -1;
-  const size_t start = at + name.size() + 2;
-  if (!absl::SimpleAtod(page->substr(start, page->find('\n', start) - start),
-                        &value)) {
-    return -1;
-  }
-  return value;
+  EXPECT_THAT(output, Not(HasSubstr("move the file aside")));
 }
 
 TEST_F(DurableStateTest, AnUnwritableStateDirectoryIsRetriedWhileServing) {
@@ -246,12 +243,13 @@ TEST_F(DurableStateTest, AnUnwritableStateDirectoryIsRetriedWhileServing) {
   // Its Flush() cannot be confirmed until a snapshot holds its counts.
   auto during = Paced(*daemon, "disk", 5, 3);
   const absl::Time deadline = absl::Now() + absl::Seconds(20);
-  while (Metric(*daemon, "progress_tracker_state_snapshot_failures_total") <
-             2 &&
+  while (UnlabelledMetric(
+             *daemon, "progress_tracker_state_snapshot_failures_total") < 2 &&
          absl::Now() < deadline) {
     absl::SleepFor(absl::Milliseconds(50));
   }
-  EXPECT_GE(Metric(*daemon, "progress_tracker_state_snapshot_failures_total"),
+  EXPECT_GE(UnlabelledMetric(*daemon,
+                             "progress_tracker_state_snapshot_failures_total"),
             2);
   // Still serving, and counting what it cannot yet write.
   EXPECT_TRUE(TimeUntilCounts(*daemon, "disk", 45, 0, absl::Seconds(10)));
@@ -262,10 +260,11 @@ TEST_F(DurableStateTest, AnUnwritableStateDirectoryIsRetriedWhileServing) {
               HasSubstr("cannot snapshot to state file " + state_));
 
   const double written =
-      Metric(*daemon, "progress_tracker_state_snapshots_total");
+      UnlabelledMetric(*daemon, "progress_tracker_state_snapshots_total");
   ASSERT_EQ(chmod(dir_.c_str(), 0755), 0);
   EXPECT_EQ(Sent(*during), 15u);
-  EXPECT_GT(Metric(*daemon, "progress_tracker_state_snapshots_total"), written);
+  EXPECT_GT(UnlabelledMetric(*daemon, "progress_tracker_state_snapshots_total"),
+            written);
   EXPECT_THAT(daemon->process().output(), HasSubstr("written again"));
 
   const int port = Kill(daemon);
@@ -274,32 +273,6 @@ TEST_F(DurableStateTest, AnUnwritableStateDirectoryIsRetriedWhileServing) {
   std::optional<JobInfo> counts = CountsOn(*daemon, "disk");
   ASSERT_TRUE(counts.has_value());
   EXPECT_EQ(counts->success, 45u);
-}
-
-TEST_F(DurableStateTest, ASecondSignalEndsTheGraceAtOnceAfterALastSnapshot) {
-  // Only the last snapshot can hold the counts: the interval is too long
-  // for any other, and the worker never flushes.
-  Daemon daemon({"--state_file=" + state_, "--snapshot_interval=1h",
-                 "--shutdown_grace=60s"});
-  ChildProcess idle =
-      Worker(FAULT_WORKER_PATH, daemon, {"idle", "signalled", "12", "1"});
-  ASSERT_TRUE(TimeUntilCounts(daemon, "signalled", 12, 1, absl::Seconds(10)));
-  // Its open stream would hold a graceful shutdown for the whole minute.
-  daemon.process().Signal(SIGTERM);
-  EXPECT_FALSE(
-      daemon.process().WaitForExit(absl::Milliseconds(500)).has_value());
-  daemon.process().Signal(SIGTERM);
-  EXPECT_EQ(daemon.process().WaitForExit(absl::Seconds(10)), 0)
-      << daemon.process().output();
-  EXPECT_THAT(daemon.process().output(), HasSubstr("after a last snapshot"));
-  idle.Signal(SIGKILL);
-  idle.WaitForExit(absl::Seconds(10));
-
-  Daemon restarted(StateFlags());
-  std::optional<JobInfo> counts = CountsOn(restarted, "signalled");
-  ASSERT_TRUE(counts.has_value());
-  EXPECT_EQ(counts->success, 12u);
-  EXPECT_EQ(counts->failure, 1u);
 }
 
 }  // namespace

@@ -11,8 +11,10 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/time/clock.h"
 #include "child_process.h"
+#include "http_get.h"
 #include "progress/client.hpp"
 
 namespace progress::testing {
@@ -62,6 +64,21 @@ inline std::unique_ptr<Daemon> Restart(std::unique_ptr<Daemon> daemon,
   auto restarted = std::make_unique<Daemon>(std::vector<std::string>{}, port);
   EXPECT_EQ(restarted->port(), port);
   return restarted;
+}
+
+// The value of an unlabelled metric on the daemon's /metrics, or -1.
+inline double UnlabelledMetric(const Daemon& daemon, const std::string& name) {
+  std::optional<std::string> page = HttpGet(daemon.metrics_port(), "/metrics");
+  if (!page.has_value()) return -1;
+  const size_t at = page->find("\n" + name + " ");
+  double value = -1;
+  if (at == std::string::npos) return -1;
+  const size_t start = at + name.size() + 2;
+  if (!absl::SimpleAtod(page->substr(start, page->find('\n', start) - start),
+                        &value)) {
+    return -1;
+  }
+  return value;
 }
 
 // A worker program (`path`) reporting to `daemon`.

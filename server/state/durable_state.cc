@@ -1,6 +1,7 @@
 #include "state/durable_state.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 
 #include <utility>
 
@@ -18,7 +19,17 @@ absl::Status Explain(const absl::Status& status, const std::string& path) {
 // Loads `path` into `registry`; false when there is no file yet.
 absl::StatusOr<bool> Load(const std::string& path, JobRegistry* registry) {
   absl::StatusOr<std::string> bytes = ReadWholeFile(path);
-  if (absl::IsNotFound(bytes.status())) return false;
+  if (absl::IsNotFound(bytes.status())) {
+    // A link to a volume not mounted (yet) must not pass for a first start,
+    // which would then write an empty state over the real one later.
+    struct stat link;
+    if (::lstat(path.c_str(), &link) == 0 && S_ISLNK(link.st_mode)) {
+      return absl::FailedPreconditionError(
+          "is a symbolic link to a file which does not exist (a volume not "
+          "mounted?)");
+    }
+    return false;
+  }
   if (!bytes.ok()) return bytes.status();
   absl::StatusOr<StateSnapshot> snapshot = DecodeStateFile(*bytes);
   if (!snapshot.ok()) return snapshot.status();

@@ -123,7 +123,7 @@ absl::StatusOr<StateFileLock> StateFileLock::Acquire(const std::string& path) {
     const int error = errno;
     ::close(fd);
     if (error == EWOULDBLOCK) {
-      return absl::FailedPreconditionError(
+      return absl::UnavailableError(
           absl::StrCat("another process holds ", lock_path,
                        ": is a second progressd using this state file?"));
     }

@@ -25,7 +25,7 @@ absl::Status WriteFileAtomically(const std::string& path,
 // daemons never write one state file.
 class StateFileLock {
  public:
-  // FAILED_PRECONDITION when another process holds it.
+  // UNAVAILABLE when another process holds it.
   static absl::StatusOr<StateFileLock> Acquire(const std::string& path);
   StateFileLock(StateFileLock&& other) noexcept;
   StateFileLock& operator=(StateFileLock&&) = delete;

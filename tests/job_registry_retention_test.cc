@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "registry/job_registry.h"
 
 namespace progress {
@@ -159,6 +160,40 @@ TEST_F(RetentionTest, AFinishedJobIsDroppedAfterItsTtlOnceNoStreamHoldsIt) {
   registry.Sweep();
   EXPECT_TRUE(absl::IsNotFound(registry.Get("held").status()));
   EXPECT_EQ(registry.Stats().jobs, 0u);
+}
+
+TEST_F(RetentionTest, AJobKeepsNoMoreTombstonesThanItMayHaveClients) {
+  RegistryOptions options = Options();
+  options.limits.max_clients_per_job = 10;
+  JobRegistry registry(options);
+  for (int i = 0; i < 100; ++i) {
+    auto cursor = registry.ResolveCursor("job", absl::StrCat("short-", i));
+    ASSERT_TRUE(cursor.ok()) << cursor.status();
+    ASSERT_TRUE(registry.Apply(**cursor, 1, 0).ok());
+    registry.Retire(absl::StrCat("short-", i), *std::move(cursor));
+    now_ += absl::Seconds(1);
+    ASSERT_LE(registry.Stats().tombstones, 10u);
+  }
+  const JobSnapshot job = *registry.Get("job");
+  EXPECT_EQ(job.success, 100u);
+  EXPECT_EQ(job.clients, 100u);
+  // The newest are kept: the last client to close resumes exactly.
+  Report(registry, "job", "short-99", 3);
+  EXPECT_EQ(registry.Get("job")->success, 102u);
+}
+
+TEST_F(RetentionTest, ALateIncrementKeepsAFinishedJobForAnotherTtl) {
+  JobRegistry registry(Options());
+  Report(registry, "job", "a", 1);
+  ASSERT_TRUE(registry.Finish("job").ok());
+  now_ += absl::Minutes(90);
+  Report(registry, "job", "straggler", 4);  // Confirmed to its client.
+  now_ += absl::Minutes(60);
+  registry.Sweep();
+  EXPECT_EQ(registry.Get("job")->success, 5u);
+  now_ += absl::Minutes(61);
+  registry.Sweep();
+  EXPECT_TRUE(absl::IsNotFound(registry.Get("job").status()));
 }
 
 TEST_F(RetentionTest, FoldedClientsAndTombstonesSurviveARestart) {

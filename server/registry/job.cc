@@ -216,6 +216,13 @@ absl::Status Job::Restore(const JobRecord& record, absl::Time now) {
           "job '%s': its tombstones hold more than its retired sum", name_));
     }
   }
+  // JobSnapshot::clients is 32 bits wide.
+  if (record.forgotten_clients > std::numeric_limits<uint32_t>::max() -
+                                     record.clients.size() -
+                                     record.tombstones.size()) {
+    return absl::OutOfRangeError(
+        absl::StrFormat("job '%s': more clients than a count can hold", name_));
+  }
   const int64_t now_ns = absl::ToUnixNanos(now);
   absl::MutexLock lock(&clients_mu_);
   for (const ClientRecord& client : record.clients) {

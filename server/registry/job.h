@@ -120,6 +120,10 @@ class Job {
   bool done() const { return done_.load(std::memory_order_acquire); }
   // When it was marked done; unset while it runs.
   std::optional<absl::Time> finish_time() const;
+  // When a count last grew; the Unix epoch before the first update.
+  absl::Time last_update_time() const {
+    return absl::FromUnixNanos(last_update_ns_.load(std::memory_order_relaxed));
+  }
 
   // Distinct clients that reported on the job, folded ones included.
   size_t client_count() const;
@@ -129,15 +133,15 @@ class Job {
 
   // Folds every client entry no stream holds and no message named since
   // `idle_before` into the retired sum, leaving a tombstone stamped `now`;
-  // forgets tombstones stamped before `forget_before` (their values stay in
-  // the sum).
+  // forgets tombstones stamped before `forget_before`, and the oldest beyond
+  // `max_tombstones` (their values stay in the sum).
   FoldResult FoldIdle(absl::Time idle_before, absl::Time forget_before,
-                      absl::Time now);
+                      absl::Time now, size_t max_tombstones);
   // Folds `client_id`'s entry at once, a closing stream's, unless another
   // stream holds it too; `cursor` is the caller's reference, given up here.
   // True when it was folded.
   bool Retire(absl::string_view client_id, std::shared_ptr<ClientCursor> cursor,
-              absl::Time now);
+              absl::Time now, size_t max_tombstones);
   // True when no stream holds any of its clients' entries, so nothing
   // outside the registry points into the job.
   bool Unheld() const;
@@ -194,6 +198,10 @@ class Job {
   void FoldLocked(absl::flat_hash_map<
                       std::string, std::shared_ptr<ClientCursor>>::iterator it,
                   absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(clients_mu_);
+  // Forgets the oldest tombstones when there are more than `max_tombstones`;
+  // returns how many.
+  size_t ForgetOldestLocked(size_t max_tombstones)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(clients_mu_);
 
   // Guards the clients, tombstones and retired sum for readers against
   // AddCursor and folding.

@@ -143,9 +143,11 @@ class JobRegistry {
   void SampleRates();
 
   // Applies the retention options: folds idle clients, forgets old
-  // tombstones, drops finished jobs past their TTL. The server calls it on
-  // a timer.
-  void Sweep();
+  // tombstones (and the oldest beyond max_clients_per_job a job), drops
+  // finished jobs past their TTL, counted from the later of their finish
+  // and last update. Returns the jobs dropped, as they were. The server
+  // calls it on a timer.
+  std::vector<JobSnapshot> Sweep();
 
   // Folds `client_id`'s entry on `cursor`'s job at once, a closing stream's
   // (see RetentionOptions); gives up the caller's `cursor`.
@@ -181,9 +183,12 @@ class JobRegistry {
       ABSL_LOCKS_EXCLUDED(mu_);
   // Every job, for work done outside the registry's lock.
   std::vector<std::shared_ptr<Job>> All() const ABSL_LOCKS_EXCLUDED(mu_);
-  // Drops the finished jobs in `candidates` no stream holds.
-  size_t DropFinished(const std::vector<std::shared_ptr<Job>>& candidates)
+  // Drops the finished jobs in `candidates` no stream holds; returns them.
+  std::vector<JobSnapshot> DropFinished(
+      const std::vector<std::shared_ptr<Job>>& candidates)
       ABSL_LOCKS_EXCLUDED(mu_);
+  // A job keeps at most as many tombstones as it may have live clients.
+  size_t MaxTombstones() const { return options_.limits.max_clients_per_job; }
   // A new job named `job`, which must not exist yet.
   Job* AddJobLocked(absl::string_view job) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Fills `cursors` and returns true when every job and cursor exists.

@@ -1,5 +1,6 @@
 // The registry's retention: folding idle clients, forgetting old tombstones
 // and dropping finished jobs, so memory follows what is live.
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <utility>
@@ -9,7 +10,7 @@
 
 namespace progress {
 
-void JobRegistry::Sweep() {
+std::vector<JobSnapshot> JobRegistry::Sweep() {
   const RetentionOptions& retention = options_.retention;
   const absl::Time now = options_.clock();
   const absl::Time finished_before = now - retention.finished_job_ttl;
@@ -17,40 +18,50 @@ void JobRegistry::Sweep() {
   uint64_t folded = 0;
   bool changed = false;
   for (const std::shared_ptr<Job>& job : All()) {
-    const FoldResult result = job->FoldIdle(now - retention.client_ttl,
-                                            now - retention.tombstone_ttl, now);
+    const FoldResult result =
+        job->FoldIdle(now - retention.client_ttl, now - retention.tombstone_ttl,
+                      now, MaxTombstones());
     folded += result.folded;
     changed = changed || result.folded > 0 || result.expired > 0;
+    // From the later of the finish and the last update: a late increment,
+    // confirmed to its client, keeps the job for another TTL.
     const std::optional<absl::Time> finish = job->finish_time();
-    if (finish.has_value() && *finish < finished_before) {
+    if (finish.has_value() &&
+        std::max(*finish, job->last_update_time()) < finished_before) {
       finished.push_back(job);
     }
   }
   clients_folded_.fetch_add(folded, std::memory_order_relaxed);
-  const size_t dropped = finished.empty() ? 0 : DropFinished(finished);
-  if (changed || dropped > 0) changes_.fetch_add(1, std::memory_order_acq_rel);
+  std::vector<JobSnapshot> dropped;
+  if (!finished.empty()) dropped = DropFinished(finished);
+  if (changed || !dropped.empty()) {
+    changes_.fetch_add(1, std::memory_order_acq_rel);
+  }
+  return dropped;
 }
 
-size_t JobRegistry::DropFinished(
+std::vector<JobSnapshot> JobRegistry::DropFinished(
     const std::vector<std::shared_ptr<Job>>& candidates) {
-  size_t dropped = 0;
+  std::vector<JobSnapshot> dropped;
+  const absl::Time now = options_.clock();
   // Exclusive: no stream can resolve a cursor of a job while it is checked
   // and dropped, so one no stream holds now stays unheld.
   absl::MutexLock lock(&mu_);
   for (const std::shared_ptr<Job>& job : candidates) {
     auto it = jobs_.find(job->name());
     if (it == jobs_.end() || it->second != job || !job->Unheld()) continue;
+    dropped.push_back(job->Snapshot(now));
     jobs_.erase(it);
-    ++dropped;
   }
-  jobs_dropped_.fetch_add(dropped, std::memory_order_relaxed);
+  jobs_dropped_.fetch_add(dropped.size(), std::memory_order_relaxed);
   return dropped;
 }
 
 void JobRegistry::Retire(absl::string_view client_id,
                          std::shared_ptr<ClientCursor> cursor) {
   Job& job = cursor->job();
-  if (job.Retire(client_id, std::move(cursor), options_.clock())) {
+  if (job.Retire(client_id, std::move(cursor), options_.clock(),
+                 MaxTombstones())) {
     clients_folded_.fetch_add(1, std::memory_order_relaxed);
     changes_.fetch_add(1, std::memory_order_acq_rel);
   }

@@ -1,11 +1,21 @@
 // Folding a job's client entries into its retired sum, so the daemon's
 // memory follows the clients that are live, not every client ever seen.
+#include <algorithm>
+#include <cstdint>
 #include <memory>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "registry/job.h"
 
 namespace progress {
+namespace {
+
+// Clients folded per hold of a job's lock.
+constexpr size_t kFoldBatch = 1024;
+
+}  // namespace
 
 size_t Job::live_client_count() const {
   absl::ReaderMutexLock lock(&clients_mu_);
@@ -32,7 +42,7 @@ void Job::FoldLocked(
 }
 
 FoldResult Job::FoldIdle(absl::Time idle_before, absl::Time forget_before,
-                         absl::Time now) {
+                         absl::Time now, size_t max_tombstones) {
   const int64_t idle_ns = absl::ToUnixNanos(idle_before);
   const int64_t forget_ns = absl::ToUnixNanos(forget_before);
   // A cursor only the job holds: a stream that holds it copied it under
@@ -42,43 +52,77 @@ FoldResult Job::FoldIdle(absl::Time idle_before, absl::Time forget_before,
     return cursor.use_count() == 1 &&
            cursor->last_seen_ns_.load(std::memory_order_relaxed) < idle_ns;
   };
-  auto forgettable = [forget_ns](const Tombstone& tombstone) {
-    return tombstone.folded_ns < forget_ns;
-  };
+  // Looked for without holding up new clients; most sweeps find nothing.
+  std::vector<std::string> idle;
+  bool forget = false;
   {
-    // Most sweeps find nothing: look first without holding up new clients.
     absl::ReaderMutexLock lock(&clients_mu_);
-    bool any = false;
-    for (const auto& [id, cursor] : clients_) any = any || foldable(cursor);
-    for (const auto& [id, tombstone] : tombstones_) {
-      any = any || forgettable(tombstone);
+    for (const auto& [id, cursor] : clients_) {
+      if (foldable(cursor)) idle.push_back(id);
     }
-    if (!any) return {};
+    for (const auto& [id, tombstone] : tombstones_) {
+      forget = forget || tombstone.folded_ns < forget_ns;
+    }
   }
   FoldResult result;
-  absl::MutexLock lock(&clients_mu_);
-  for (auto it = tombstones_.begin(); it != tombstones_.end();) {
-    if (forgettable(it->second)) {
-      tombstones_.erase(it++);
-      ++forgotten_clients_;
-      ++result.expired;
-    } else {
-      ++it;
+  if (forget) {
+    absl::MutexLock lock(&clients_mu_);
+    for (auto it = tombstones_.begin(); it != tombstones_.end();) {
+      if (it->second.folded_ns < forget_ns) {
+        tombstones_.erase(it++);
+        ++forgotten_clients_;
+        ++result.expired;
+      } else {
+        ++it;
+      }
     }
   }
-  for (auto it = clients_.begin(); it != clients_.end();) {
-    if (foldable(it->second)) {
-      FoldLocked(it++, now);
+  // In batches: a stream adding a client to this job (and the registry's
+  // exclusive lock it holds meanwhile) waits for one batch at most, not for
+  // a whole restart's worth of clients going idle at once.
+  for (size_t first = 0; first < idle.size(); first += kFoldBatch) {
+    absl::MutexLock lock(&clients_mu_);
+    const size_t last = std::min(idle.size(), first + kFoldBatch);
+    for (size_t i = first; i < last; ++i) {
+      auto it = clients_.find(idle[i]);
+      if (it == clients_.end() || !foldable(it->second)) continue;
+      FoldLocked(it, now);
       ++result.folded;
-    } else {
-      ++it;
     }
+    result.expired += ForgetOldestLocked(max_tombstones);
   }
   return result;
 }
 
+size_t Job::ForgetOldestLocked(size_t max_tombstones) {
+  if (tombstones_.size() <= max_tombstones) return 0;
+  // Down to nine tenths, so that a job at its cap sorts once per tenth of
+  // it, not once per fold.
+  const size_t keep = max_tombstones - max_tombstones / 10;
+  std::vector<int64_t> times;
+  times.reserve(tombstones_.size());
+  for (const auto& [id, tombstone] : tombstones_) {
+    times.push_back(tombstone.folded_ns);
+  }
+  auto newest_kept = times.begin() + (times.size() - keep);
+  std::nth_element(times.begin(), newest_kept, times.end());
+  const int64_t oldest_kept_ns = keep == 0 ? INT64_MAX : *newest_kept;
+  size_t forgotten = 0;
+  for (auto it = tombstones_.begin(); it != tombstones_.end();) {
+    if (it->second.folded_ns < oldest_kept_ns) {
+      tombstones_.erase(it++);
+      ++forgotten;
+    } else {
+      ++it;
+    }
+  }
+  forgotten_clients_ += forgotten;
+  return forgotten;
+}
+
 bool Job::Retire(absl::string_view client_id,
-                 std::shared_ptr<ClientCursor> cursor, absl::Time now) {
+                 std::shared_ptr<ClientCursor> cursor, absl::Time now,
+                 size_t max_tombstones) {
   absl::MutexLock lock(&clients_mu_);
   auto it = clients_.find(client_id);
   // Ours and the job's: any more is another stream of the same client, a
@@ -88,6 +132,7 @@ bool Job::Retire(absl::string_view client_id,
   }
   cursor.reset();
   FoldLocked(it, now);
+  ForgetOldestLocked(max_tombstones);
   return true;
 }
 

@@ -135,7 +135,13 @@ void ProgressServer::SampleRatesUntilStopped() {
   while (!stop_sampler_.WaitForNotificationWithTimeout(
       options_.rate_sample_interval)) {
     registry_->SampleRates();
-    registry_->Sweep();
+    for (const JobSnapshot& job : registry_->Sweep()) {
+      spdlog::info(
+          "dropped finished job '{}' ({} success, {} failure, finished {}): "
+          "--finished_job_ttl has passed",
+          job.name, job.success, job.failure,
+          absl::FormatTime(job.finish_time.value_or(absl::InfinitePast())));
+    }
     // Off the completion-queue threads: reclaiming silent streams and
     // summing up suppressed log lines never delays a message.
     increment_streams_.CancelIdle();

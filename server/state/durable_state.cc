@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
+#include <cstdlib>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -24,7 +25,7 @@ absl::StatusOr<bool> Load(const std::string& path, JobRegistry* registry) {
     // which would then write an empty state over the real one later.
     struct stat link;
     if (::lstat(path.c_str(), &link) == 0 && S_ISLNK(link.st_mode)) {
-      return absl::FailedPreconditionError(
+      return absl::NotFoundError(
           "is a symbolic link to a file which does not exist (a volume not "
           "mounted?)");
     }
@@ -70,7 +71,17 @@ absl::StatusOr<std::unique_ptr<DurableState>> DurableState::Open(
                  path);
   }
   SnapshotterOptions options;
+  // Written where a symbolic link points: a rename over the link itself
+  // would leave the file it names behind, never updated again.
   options.path = path;
+  if (char* target = ::realpath(path.c_str(), nullptr)) {
+    options.path = target;
+    std::free(target);
+    if (options.path != path) {
+      spdlog::info("state file {} is a link to {}: writing there", path,
+                   options.path);
+    }
+  }
   options.interval = interval;
   auto state = std::unique_ptr<DurableState>(
       new DurableState(*std::move(lock), std::move(options), registry));

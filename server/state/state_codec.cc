@@ -172,10 +172,10 @@ absl::StatusOr<StateSnapshot> DecodeStateFile(absl::string_view bytes) {
   }
   const char* header = bytes.data();
   const uint32_t version = absl::little_endian::Load32(header + 8);
-  if (version != kStateFormatVersion) {
-    return absl::FailedPreconditionError(
-        absl::StrFormat("format version %d; this progressd reads version %d",
-                        version, kStateFormatVersion));
+  if (version < kOldestStateFormatVersion || version > kStateFormatVersion) {
+    return absl::FailedPreconditionError(absl::StrFormat(
+        "format version %d; this progressd reads versions %d to %d", version,
+        kOldestStateFormatVersion, kStateFormatVersion));
   }
   const uint32_t crc = absl::little_endian::Load32(header + 12);
   const uint64_t length = absl::little_endian::Load64(header + 16);

@@ -12,10 +12,13 @@
 
 namespace progress {
 
-// The state file's format version this progressd writes and reads. Raise it
-// only for a change an older progressd would misread; new proto fields do
-// not need it.
-inline constexpr uint32_t kStateFormatVersion = 1;
+// The state file's format version this progressd writes. Raise it for a
+// change an older progressd would misread, so that it refuses the file
+// instead: 2 added folded clients (retired sums and tombstones), which a
+// version-1 progressd would drop, losing their counts.
+inline constexpr uint32_t kStateFormatVersion = 2;
+// The oldest version this progressd still reads.
+inline constexpr uint32_t kOldestStateFormatVersion = 1;
 
 // One snapshot of the registry, as the state file holds it.
 struct StateSnapshot {

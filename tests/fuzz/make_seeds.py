@@ -127,7 +127,7 @@ def folded(retired, tombstones=(), forgotten=0):
     return body
 
 
-def state_file(jobs, version=1):
+def state_file(jobs, version=2):
     """A state file as server/state/state_codec.h frames it; jobs are
     (name, finished, [(client, success, failure)...]) tuples, or with a
     fourth item, folded()'s bytes."""
@@ -163,7 +163,8 @@ STATE_SEEDS = {
          folded((500, 7), [("w2", 200, 3), ("w3", 100, 4)], forgotten=2))]),
     "tombstone_over_retired": state_file([
         ("j", False, [], folded((5, 0), [("a", 6, 0)]))]),
-    "other_version": state_file([("j", False, [])], version=2),
+    "other_version": state_file([("j", False, [])], version=3),
+    "version_one": state_file([("j", False, [("a", 1, 0)])], version=1),
 }
 
 

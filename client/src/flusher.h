@@ -35,7 +35,8 @@ struct FlusherOptions {
 
 // The background thread of one client: it keeps an Increment stream open
 // while the client holds counts, sends the cumulative values that changed
-// every flush interval, confirms them on request, and does the final flush.
+// every flush interval, confirms them on request, and does the final flush,
+// whose stream is `closing`.
 //
 // Its loop asks AwaitStep() what is due (parking for fork, the final flush,
 // a confirmation, or a periodic tick); each step is one small function.
@@ -78,10 +79,12 @@ class Flusher {
   void Tick();
   void ConfirmRequested();
   void FinalFlush();
+  // The final flush's attempts, until one succeeds or the deadline passes.
+  absl::Status DeliverFinal(absl::Time deadline);
 
   // Confirms every job's values (see ConfirmAll), waiting for the daemon
-  // until `deadline`.
-  absl::Status Confirm(absl::Time deadline);
+  // until `deadline`. A `closing` stream is the final flush's.
+  absl::Status Confirm(absl::Time deadline, bool closing);
   // With no stream: waits a little for the daemon, and opens the stream
   // once it is reachable.
   void Reconnect();

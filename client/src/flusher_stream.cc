@@ -1,6 +1,7 @@
 // The flusher's steps on its long-lived Increment stream: keeping one open
 // while the client holds counts, sending what changed, and noticing when it
-// broke. (The thread, its requests and the confirmations are in flusher.cc.)
+// broke. (The thread, its requests and the confirmations are in flusher.cc,
+// the final flush in flusher_final.cc.)
 #include <algorithm>
 #include <memory>
 #include <utility>
@@ -75,7 +76,8 @@ void Flusher::Reconnect() {
 void Flusher::OpenStream() {
   absl::StatusOr<std::unique_ptr<IncrementStream>> stream =
       IncrementStream::Open(*connection_, options_.client_id,
-                            absl::InfiniteFuture(), /*wait_for_ready=*/false);
+                            absl::InfiniteFuture(), /*wait_for_ready=*/false,
+                            /*closing=*/false);
   if (!stream.ok()) {
     NoteFailure(stream.status());
     return;

@@ -203,9 +203,11 @@ PROGRESS_API int progress_client_flush(progress_client* client,
 /* The final flush, then stops the flusher. It keeps trying (waiting for the
  * daemon to be reachable) until timeout_ms has passed, and gives up only
  * then: the code is the last error's and the message says how many records
- * were not confirmed and may be lost (also logged to stderr). Later adds are
- * counted locally but never sent. Idempotent: later calls return the first
- * call's result. */
+ * were not confirmed and may be lost (also logged to stderr). It sends every
+ * job's counts marked as the client's last, so the daemon can free what it
+ * keeps of the client at once. A client with no counts to send returns OK at
+ * once, without connecting. Later adds are counted locally but never sent.
+ * Idempotent: later calls return the first call's result. */
 PROGRESS_API int progress_client_shutdown(progress_client* client,
                                           int64_t timeout_ms);
 

@@ -1,0 +1,217 @@
+// What the client library sends, as a stand-in daemon (increment_recorder)
+// prints it: only the final flush's stream is `closing`, and it names every
+// job.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "child_process.h"
+#include "progress/client.hpp"
+
+namespace progress {
+namespace {
+
+using ::progress::testing::ChildProcess;
+using ::testing::Each;
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+using ::testing::Pair;
+using ::testing::SizeIs;
+using namespace std::chrono_literals;
+
+// One job's values in a message: success, failure.
+using Values = std::pair<uint64_t, uint64_t>;
+
+// One Increment stream as the recorder saw it.
+struct Stream {
+  std::vector<bool> closing;  // per message
+  // Each job's values, as the stream last named them.
+  std::map<std::string, Values> jobs;
+  std::string end;  // OK, CANCELLED, UNAVAILABLE; empty while open
+};
+
+// The streams of `streams` that say they are closing.
+std::vector<const Stream*> Closing(const std::map<int, Stream>& streams) {
+  std::vector<const Stream*> closing;
+  for (const auto& [number, stream] : streams) {
+    for (bool flag : stream.closing) {
+      if (flag) {
+        closing.push_back(&stream);
+        break;
+      }
+    }
+  }
+  return closing;
+}
+
+bool EndedOk(const std::vector<const Stream*>& streams) {
+  for (const Stream* stream : streams) {
+    if (stream->end == "OK") return true;
+  }
+  return false;
+}
+
+// increment_recorder on loopback, and what it printed.
+class Recorder {
+ public:
+  explicit Recorder(int port = 0, int failed_closing_streams = 0)
+      : process_({INCREMENT_RECORDER_PATH, std::to_string(port),
+                  std::to_string(failed_closing_streams)}) {
+    EXPECT_TRUE(WaitFor("LISTENING ")) << process_.output();
+    for (const std::string& line : Lines()) {
+      absl::string_view rest = line;
+      if (absl::ConsumePrefix(&rest, "LISTENING ")) {
+        EXPECT_TRUE(absl::SimpleAtoi(rest, &port_));
+      }
+    }
+    EXPECT_GT(port_, 0) << process_.output();
+  }
+
+  int port() const { return port_; }
+  std::string address() const { return absl::StrCat("127.0.0.1:", port_); }
+
+  // True once a whole line holds `text`; false after 20 s.
+  bool WaitFor(const std::string& text) const {
+    const absl::Time deadline = absl::Now() + absl::Seconds(20);
+    while (absl::Now() < deadline) {
+      for (const std::string& line : Lines()) {
+        if (absl::StrContains(line, text)) return true;
+      }
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+    return false;
+  }
+
+  // The streams so far, by number.
+  std::map<int, Stream> Streams() const {
+    std::map<int, Stream> streams;
+    for (const std::string& line : Lines()) {
+      std::istringstream words(line);
+      std::string kind, third, jobs;
+      int number = 0;
+      words >> kind >> number >> third >> jobs;
+      if (kind == "END") streams[number].end = third;
+      if (kind != "MSG") continue;
+      Stream& stream = streams[number];
+      stream.closing.push_back(third == "closing=1");
+      absl::string_view entries = jobs;
+      absl::ConsumePrefix(&entries, "jobs=");
+      for (absl::string_view entry : absl::StrSplit(entries, ',')) {
+        std::vector<std::string> parts = absl::StrSplit(entry, ':');
+        if (parts.size() != 3) continue;
+        Values& values = stream.jobs[parts[0]];
+        EXPECT_TRUE(absl::SimpleAtoi(parts[1], &values.first));
+        EXPECT_TRUE(absl::SimpleAtoi(parts[2], &values.second));
+      }
+    }
+    return streams;
+  }
+
+  // The streams once a closing one has ended OK: the lines the recorder
+  // printed before it answered the client may still be on their way here.
+  std::map<int, Stream> StreamsOnceClosed() const {
+    const absl::Time deadline = absl::Now() + absl::Seconds(20);
+    std::map<int, Stream> streams = Streams();
+    while (!EndedOk(Closing(streams)) && absl::Now() < deadline) {
+      absl::SleepFor(absl::Milliseconds(10));
+      streams = Streams();
+    }
+    return streams;
+  }
+
+  // The whole lines printed so far.
+  std::vector<std::string> Lines() const {
+    std::vector<std::string> lines = absl::StrSplit(process_.output(), '\n');
+    lines.pop_back();  // What follows the last newline: not yet a line.
+    return lines;
+  }
+
+  ChildProcess process_;
+  int port_ = 0;
+};
+
+ClientOptions To(const std::string& target) {
+  ClientOptions options;
+  options.target = target;
+  options.flush_interval = 20ms;
+  return options;
+}
+
+TEST(ClientWireTest, OnlyTheFinalFlushClosesAndItNamesEveryJob) {
+  Recorder recorder;
+  Client client(To(recorder.address()));
+  Job a = client.GetJob("a"), b = client.GetJob("b"), c = client.GetJob("c");
+  a.AddSuccess(1);
+  b.AddSuccess(2);
+  b.AddFailure(1);
+  c.AddFailure(3);
+  ASSERT_TRUE(client.Flush(10s).ok());
+  a.AddSuccess(10);  // Only `a` changes: the periodic send carries it alone.
+  ASSERT_TRUE(recorder.WaitFor("a:11:0"));
+  const std::map<int, Stream> before = recorder.Streams();
+  EXPECT_THAT(Closing(before), IsEmpty());
+
+  const Status shutdown = client.Shutdown(10s);
+  ASSERT_TRUE(shutdown.ok()) << shutdown.ToString();
+  const std::map<int, Stream> streams = recorder.StreamsOnceClosed();
+  const std::vector<const Stream*> closing = Closing(streams);
+  ASSERT_THAT(closing, SizeIs(1));
+  EXPECT_EQ(closing[0], &streams.rbegin()->second);  // The last stream.
+  EXPECT_THAT(closing[0]->closing, Each(true));
+  EXPECT_EQ(closing[0]->end, "OK");
+  EXPECT_THAT(closing[0]->jobs,
+              ElementsAre(Pair("a", Values{11, 0}), Pair("b", Values{2, 1}),
+                          Pair("c", Values{0, 3})));
+}
+
+TEST(ClientWireTest, EveryMessageOfALongClosingStreamCloses) {
+  Recorder recorder;
+  Client client(To(recorder.address()));
+  constexpr int kJobs = 1500;  // More than one message holds.
+  for (int i = 0; i < kJobs; ++i) {
+    client.GetJob(absl::StrCat("job-", i)).AddSuccess(i + 1);
+  }
+  const Status shutdown = client.Shutdown(30s);
+  ASSERT_TRUE(shutdown.ok()) << shutdown.ToString();
+  const std::map<int, Stream> streams = recorder.StreamsOnceClosed();
+  const std::vector<const Stream*> closing = Closing(streams);
+  ASSERT_THAT(closing, SizeIs(1));
+  EXPECT_GE(closing[0]->closing.size(), 2u);
+  EXPECT_THAT(closing[0]->closing, Each(true));
+  ASSERT_THAT(closing[0]->jobs, SizeIs(kJobs));
+  EXPECT_EQ(closing[0]->jobs.at("job-1499"), (Values{1500, 0}));
+}
+
+TEST(ClientWireTest, ARetriedFinalFlushClosesAgain) {
+  Recorder recorder(/*port=*/0, /*failed_closing_streams=*/1);
+  Client client(To(recorder.address()));
+  client.GetJob("a").AddSuccess(1);
+  client.GetJob("b").AddFailure(2);
+  const Status shutdown = client.Shutdown(20s);
+  ASSERT_TRUE(shutdown.ok()) << shutdown.ToString();
+  const std::map<int, Stream> streams = recorder.StreamsOnceClosed();
+  const std::vector<const Stream*> closing = Closing(streams);
+  ASSERT_THAT(closing, SizeIs(2));
+  EXPECT_EQ(closing[0]->end, "UNAVAILABLE");
+  EXPECT_EQ(closing[1]->end, "OK");
+  for (const Stream* stream : closing) {
+    EXPECT_THAT(stream->closing, Each(true));
+    EXPECT_THAT(stream->jobs,
+                ElementsAre(Pair("a", Values{1, 0}), Pair("b", Values{0, 2})));
+  }
+}
+
+}  // namespace
+}  // namespace progress

@@ -1,14 +1,19 @@
 // What the client library sends, as a stand-in daemon (increment_recorder)
 // prints it: only the final flush's stream is `closing`, and it names every
-// job.
+// job; jobs delivered and idle past the forget time are no longer resent
+// after a reconnect, yet are sent again whole once they change.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <map>
+#include <memory>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -24,6 +29,7 @@ namespace progress {
 namespace {
 
 using ::progress::testing::ChildProcess;
+using ::progress::testing::Daemon;
 using ::testing::Each;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
@@ -131,6 +137,28 @@ class Recorder {
     return streams;
   }
 
+  // Every value any message carried for `job`.
+  std::vector<Values> Sent(const std::string& job) const {
+    std::vector<Values> sent;
+    const std::string entry = job + ":";
+    for (const std::string& line : Lines()) {
+      if (!absl::StartsWith(line, "MSG ")) continue;
+      for (absl::string_view item :
+           absl::StrSplit(line, absl::ByAnyChar("=,"))) {
+        if (!absl::ConsumePrefix(&item, entry)) continue;
+        std::vector<std::string> parts = absl::StrSplit(item, ':');
+        Values values;
+        EXPECT_TRUE(parts.size() == 2 &&
+                    absl::SimpleAtoi(parts[0], &values.first) &&
+                    absl::SimpleAtoi(parts[1], &values.second))
+            << line;
+        sent.push_back(values);
+      }
+    }
+    return sent;
+  }
+
+ private:
   // The whole lines printed so far.
   std::vector<std::string> Lines() const {
     std::vector<std::string> lines = absl::StrSplit(process_.output(), '\n');
@@ -146,8 +174,12 @@ ClientOptions To(const std::string& target) {
   ClientOptions options;
   options.target = target;
   options.flush_interval = 20ms;
+  options.forget_after = 200ms;
   return options;
 }
+
+// Long enough for a job to pass the forget time of To().
+void PassTheForgetTime() { absl::SleepFor(absl::Milliseconds(300)); }
 
 TEST(ClientWireTest, OnlyTheFinalFlushClosesAndItNamesEveryJob) {
   Recorder recorder;
@@ -211,6 +243,114 @@ TEST(ClientWireTest, ARetriedFinalFlushClosesAgain) {
     EXPECT_THAT(stream->jobs,
                 ElementsAre(Pair("a", Values{1, 0}), Pair("b", Values{0, 2})));
   }
+}
+
+TEST(ClientWireTest, AForgottenJobIsLeftOutOfTheClosingStream) {
+  Recorder recorder;
+  Client client(To(recorder.address()));
+  Job idle = client.GetJob("idle"), active = client.GetJob("active");
+  idle.AddSuccess(5);
+  active.AddSuccess(1);
+  ASSERT_TRUE(client.Flush(10s).ok());
+  PassTheForgetTime();
+  active.AddSuccess(1);
+  ASSERT_TRUE(client.Flush(10s).ok());  // `idle` is forgotten from here on.
+  active.AddSuccess(1);                 // Not confirmed: never forgotten.
+  const Status shutdown = client.Shutdown(10s);
+  ASSERT_TRUE(shutdown.ok()) << shutdown.ToString();
+  const std::map<int, Stream> streams = recorder.StreamsOnceClosed();
+  const std::vector<const Stream*> closing = Closing(streams);
+  ASSERT_THAT(closing, SizeIs(1));
+  EXPECT_THAT(closing[0]->jobs, ElementsAre(Pair("active", Values{3, 0})));
+}
+
+TEST(ClientWireTest, AnIdleDeliveredJobIsNotResentAfterAReconnect) {
+  auto recorder = std::make_unique<Recorder>();
+  const int port = recorder->port();
+  Client client(To(recorder->address()));
+  Job idle = client.GetJob("idle"), active = client.GetJob("active");
+  idle.AddSuccess(5);
+  idle.AddFailure(1);
+  active.AddSuccess(1);
+  ASSERT_TRUE(client.Flush(10s).ok());
+  PassTheForgetTime();
+  active.AddSuccess(1);
+  ASSERT_TRUE(client.Flush(10s).ok());  // `idle` is forgotten from here on.
+
+  recorder.reset();      // The daemon goes away...
+  active.AddSuccess(1);  // (not confirmed, so `active` is resent)
+  recorder = std::make_unique<Recorder>(port);  // ...and comes back.
+  ASSERT_TRUE(recorder->WaitFor("active:3:0"));
+  EXPECT_THAT(recorder->Sent("idle"), IsEmpty());
+
+  // Its counts were kept: once it changes it is sent again, whole.
+  idle.AddSuccess(2);
+  ASSERT_TRUE(recorder->WaitFor("idle:7:1"));
+  EXPECT_THAT(recorder->Sent("idle"), Each(Values{7, 1}));
+  EXPECT_TRUE(client.Flush(10s).ok());
+}
+
+TEST(ClientWireTest, AWorkerThatNeverFlushesStillForgetsIdleJobs) {
+  auto recorder = std::make_unique<Recorder>();
+  const int port = recorder->port();
+  Client client(To(recorder->address()));
+  Job idle = client.GetJob("idle"), active = client.GetJob("active");
+  idle.AddSuccess(4);
+  std::atomic<bool> stop{false};
+  std::thread worker([&] {
+    while (!stop.load()) {
+      active.AddSuccess(1);
+      absl::SleepFor(absl::Milliseconds(5));
+    }
+  });
+  // With no Flush, the client has idle jobs confirmed itself: a stream that
+  // ends OK.
+  EXPECT_TRUE(recorder->WaitFor(" OK"));
+
+  recorder.reset();
+  recorder = std::make_unique<Recorder>(port);
+  EXPECT_TRUE(recorder->WaitFor("active:"));
+  EXPECT_THAT(recorder->Sent("idle"), IsEmpty());
+  stop.store(true);
+  worker.join();
+}
+
+TEST(ClientWireTest, AForgottenJobCountsExactlyAcrossADaemonRestart) {
+  const std::string state =
+      absl::StrCat(::testing::TempDir(), "/forgotten-", getpid(), ".state");
+  std::remove(state.c_str());
+  const std::vector<std::string> flags = {"--state_file=" + state,
+                                          "--snapshot_interval=100ms"};
+  auto daemon = std::make_unique<Daemon>(flags);
+  const int port = daemon->port();
+  Client client(To(daemon->address()));
+  Job idle = client.GetJob("forgotten"), active = client.GetJob("kept");
+  idle.AddSuccess(5);
+  idle.AddFailure(1);
+  active.AddSuccess(1);
+  ASSERT_TRUE(client.Flush(10s).ok());
+  PassTheForgetTime();
+  active.AddSuccess(1);
+  ASSERT_TRUE(client.Flush(10s).ok());  // `forgotten` is, from here on.
+
+  daemon->process().Signal(SIGKILL);
+  daemon->process().WaitForExit(absl::Seconds(10));
+  daemon.reset();
+  active.AddSuccess(1);
+  daemon = std::make_unique<Daemon>(flags, port);
+  ASSERT_EQ(daemon->port(), port);
+  idle.AddSuccess(2);
+  const Status flushed = client.Flush(30s);
+  ASSERT_TRUE(flushed.ok()) << flushed.ToString();
+
+  JobInfo info{};
+  ASSERT_TRUE(client.GetCounts("forgotten", &info).ok());
+  EXPECT_EQ(info.success, 7u);
+  EXPECT_EQ(info.failure, 1u);
+  EXPECT_EQ(info.clients, 1u);
+  ASSERT_TRUE(client.GetCounts("kept", &info).ok());
+  EXPECT_EQ(info.success, 3u);
+  std::remove(state.c_str());
 }
 
 }  // namespace

@@ -116,6 +116,9 @@ void Flusher::Run() {
       case Step::kTick:
         Tick();
         break;
+      case Step::kForget:
+        ForgetIdle();
+        break;
       case Step::kFinalFlush:
         FinalFlush();
         return;
@@ -132,8 +135,9 @@ Flusher::Step Flusher::AwaitStep() {
     const bool flush_pending = flush_requested_ > flush_confirmed_;
     if (flush_pending && now >= next_retry_) return Step::kConfirm;
     if (now >= next_tick_) return Step::kTick;
-    const absl::Time wake =
-        flush_pending ? std::min(next_tick_, next_retry_) : next_tick_;
+    if (now >= next_forget_) return Step::kForget;
+    absl::Time wake = std::min(next_tick_, next_forget_);
+    if (flush_pending) wake = std::min(wake, next_retry_);
     const uint64_t seen = flush_requested_;
     auto woken = [this, seen]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
       return fork_pending_ || stop_requested_ || flush_requested_ > seen;
@@ -182,6 +186,9 @@ absl::Status Flusher::Confirm(absl::Time deadline, bool closing) {
     return status;
   }
   NoteSuccess();
+  // Right after a confirmation, and before a new stream: so that stream
+  // leaves the forgotten jobs out.
+  jobs_->Forget(Now() - options_.forget_after);
   // Keep a stream open again soon, so a restarted daemon is noticed.
   next_tick_ =
       Now() + std::min(options_.flush_interval, options_.keepalive_interval);

@@ -50,9 +50,9 @@ void Flusher::FinalFlush() {
 }
 
 absl::Status Flusher::DeliverFinal(absl::Time deadline) {
-  // Nothing to deliver or fold (no job ever counted): no connecting and no
-  // waiting, so a host that never counted exits at once even while the
-  // daemon is down.
+  // Nothing to deliver or fold (no job ever counted, or every one is
+  // forgotten): no connecting and no waiting, so a host that never counted
+  // exits at once even while the daemon is down.
   if (jobs_->Take(JobTable::Which::kAll).empty()) return absl::OkStatus();
   absl::Duration attempt = kFirstFinalAttempt;
   while (true) {

@@ -164,6 +164,20 @@ TEST(ClientTest, WithoutADaemonAddsStayNonBlockingAndFlushTimesOut) {
   client.reset();  // The destructor's shutdown returns at once now.
 }
 
+TEST(ClientTest, AClientThatNeverCountedShutsDownAtOnceWithoutADaemon) {
+  ClientOptions options = To(absl::StrCat("127.0.0.1:", UnusedPort()));
+  options.shutdown_timeout = 30s;
+  Client client(options);
+  Job job = client.GetJob("never-counted");  // A job, but not one count.
+  const absl::Time start = absl::Now();
+  const Status shutdown = client.Shutdown(30s);
+  const absl::Duration took = absl::Now() - start;
+  EXPECT_TRUE(shutdown.ok()) << shutdown.ToString();
+  // Nothing to send, so no waiting for the daemon: a final flush that
+  // waited would take the whole 30 s.
+  EXPECT_LT(took, absl::Milliseconds(100));
+}
+
 TEST(ClientTest, InvalidJobNameGivesAnInvalidHandleThatIgnoresAdds) {
   Client client(To(absl::StrCat("127.0.0.1:", UnusedPort())));
   Job job = client.GetJob("not a valid name");

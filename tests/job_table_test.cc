@@ -4,6 +4,7 @@
 // ThreadSanitizer checks it (scripts/sanitize.sh tsan).
 #include "job_table.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -15,6 +16,14 @@
 
 namespace progress::client {
 namespace {
+
+using ::testing::ElementsAre;
+
+std::vector<std::string> Names(const std::vector<JobValues>& taken) {
+  std::vector<std::string> names;
+  for (const JobValues& value : taken) names.push_back(value.counter->name);
+  return names;
+}
 
 TEST(JobTableTest, FlusherTakesExactlyWhatWorkersAddedWhileTheyAdd) {
   constexpr int kWorkers = 4;
@@ -85,6 +94,47 @@ TEST(JobTableTest, ConcurrentFirstUsesOfOneNameShareOneCounter) {
   for (std::thread& worker : workers) worker.join();
   for (JobCounter* counter : seen) EXPECT_EQ(counter, seen.front());
   EXPECT_EQ(seen.front()->success.load(), seen.size());
+}
+
+TEST(JobTableTest,
+     AConfirmedIdleJobIsForgottenUntilItChangesAndKeepsItsValues) {
+  JobTable table;
+  JobCounter* idle = *table.Get("idle");
+  JobCounter* unconfirmed = *table.Get("unconfirmed");
+  ASSERT_TRUE(table.Get("never-counted").ok());
+  idle->success.fetch_add(5);
+  idle->failure.fetch_add(1);
+  unconfirmed->success.fetch_add(3);
+  ASSERT_THAT(Names(table.Take(JobTable::Which::kAll)),
+              ElementsAre("idle", "unconfirmed"));
+  // What a stream's reply sets: the daemon holds all of `idle`.
+  idle->confirmed_success = 5;
+  idle->confirmed_failure = 1;
+
+  EXPECT_TRUE(table.AnyIdleSince(absl::InfiniteFuture()));
+  table.Forget(absl::InfinitePast());  // Not idle for long enough.
+  EXPECT_FALSE(idle->forgotten);
+  table.Forget(absl::InfiniteFuture());
+  EXPECT_TRUE(idle->forgotten);
+  EXPECT_FALSE(unconfirmed->forgotten);
+  EXPECT_THAT(Names(table.Take(JobTable::Which::kAll)),
+              ElementsAre("unconfirmed"));
+  EXPECT_THAT(Names(table.Take(JobTable::Which::kChanged)),
+              ElementsAre("unconfirmed"));
+
+  // Once it changes it is sent again, with its whole cumulative values.
+  idle->success.fetch_add(2);
+  bool sent = false;
+  for (const JobValues& value : table.Take(JobTable::Which::kChanged)) {
+    if (value.counter != idle) continue;
+    sent = true;
+    EXPECT_EQ(value.success, 7u);
+    EXPECT_EQ(value.failure, 1u);
+  }
+  EXPECT_TRUE(sent);
+  EXPECT_FALSE(idle->forgotten);
+  EXPECT_THAT(Names(table.Take(JobTable::Which::kAll)),
+              ElementsAre("idle", "unconfirmed"));
 }
 
 }  // namespace

@@ -103,6 +103,7 @@ int progress_client_create(const progress_client_options* options,
       }
       core_options.flush_interval = Millis(options->flush_interval_ms);
       core_options.shutdown_timeout = Millis(options->shutdown_timeout_ms);
+      core_options.forget_after = Millis(options->forget_after_ms);
       CopyTlsOptions(*options, &core_options.tls);
     }
     auto core = ClientCore::Create(std::move(core_options));

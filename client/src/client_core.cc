@@ -24,6 +24,7 @@ FlusherOptions ToFlusherOptions(const CoreOptions& options) {
   FlusherOptions flusher;
   flusher.client_id = options.client_id;
   flusher.flush_interval = options.flush_interval;
+  flusher.forget_after = options.forget_after;
   return flusher;
 }
 
@@ -79,6 +80,9 @@ CoreOptions WithDefaults(CoreOptions options) {
   }
   if (options.shutdown_timeout <= absl::ZeroDuration()) {
     options.shutdown_timeout = absl::Seconds(2);
+  }
+  if (options.forget_after <= absl::ZeroDuration()) {
+    options.forget_after = absl::Minutes(10);
   }
   return options;
 }

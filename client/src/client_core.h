@@ -28,6 +28,8 @@ struct CoreOptions {
   std::string client_id;
   absl::Duration flush_interval = absl::Milliseconds(100);
   absl::Duration shutdown_timeout = absl::Seconds(2);
+  // See FlusherOptions::forget_after.
+  absl::Duration forget_after = absl::Minutes(10);
   // Unset fields: the PROGRESS_TRACKER_TLS* environment variables.
   internal::TlsSettings tls;
 };

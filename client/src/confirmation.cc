@@ -14,9 +14,10 @@ namespace {
 absl::Status SendAndClose(Connection& connection, const std::string& client_id,
                           const std::vector<JobValues>& values,
                           absl::Time deadline, bool wait_for_ready,
-                          v1::IncrementResponse* response) {
+                          bool closing, v1::IncrementResponse* response) {
   absl::StatusOr<std::unique_ptr<IncrementStream>> stream =
-      IncrementStream::Open(connection, client_id, deadline, wait_for_ready);
+      IncrementStream::Open(connection, client_id, deadline, wait_for_ready,
+                            closing);
   if (!stream.ok()) return stream.status();
   (*stream)->Write(values);  // If it breaks, Close says why.
   return (*stream)->Close(response);
@@ -30,12 +31,13 @@ bool IsRefusal(const absl::Status& status) {
 }
 
 absl::Status ConfirmAll(Connection& connection, const std::string& client_id,
-                        JobTable& jobs, absl::Time deadline) {
+                        JobTable& jobs, absl::Time deadline, bool closing) {
   const std::vector<JobValues> all = jobs.Take(JobTable::Which::kAll);
   if (all.empty()) return absl::OkStatus();
   v1::IncrementResponse response;
-  if (absl::Status sent = SendAndClose(connection, client_id, all, deadline,
-                                       /*wait_for_ready=*/true, &response);
+  if (absl::Status sent =
+          SendAndClose(connection, client_id, all, deadline,
+                       /*wait_for_ready=*/true, closing, &response);
       !sent.ok()) {
     return sent;
   }
@@ -65,9 +67,12 @@ absl::Status FindRefusedJobs(Connection& connection,
                              absl::Time deadline,
                              std::vector<RefusedJob>* refused) {
   for (const JobValues& value : jobs.Take(JobTable::Which::kAll)) {
+    // Never closing, even in the final flush: a probe is not the client's
+    // last word on the job; the final flush's next attempt is.
     const absl::Status status =
         SendAndClose(connection, client_id, {value}, deadline,
-                     /*wait_for_ready=*/false, /*response=*/nullptr);
+                     /*wait_for_ready=*/false, /*closing=*/false,
+                     /*response=*/nullptr);
     if (status.ok()) continue;
     if (!IsRefusal(status)) return status;
     value.counter->refused = true;

@@ -23,9 +23,11 @@ bool IsRefusal(const absl::Status& status);
 // Sends every job's values on a fresh stream that waits for the daemon until
 // `deadline`, closes it, and checks that the reply covers them; on success
 // the jobs' confirmed values are the daemon's. INTERNAL if the reply falls
-// short; otherwise the call's status.
+// short; otherwise the call's status. OK at once, sending nothing, when no
+// job is to be sent (see JobTable::Which::kAll). A `closing` stream is the
+// final flush's (see IncrementStream::Open).
 absl::Status ConfirmAll(Connection& connection, const std::string& client_id,
-                        JobTable& jobs, absl::Time deadline);
+                        JobTable& jobs, absl::Time deadline, bool closing);
 
 struct RefusedJob {
   std::string job;

@@ -4,9 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "absl/time/clock.h"
 #include "confirmation.h"
 #include "fork_safe_clock.h"
 #include "library_logger.h"
@@ -17,11 +15,6 @@ namespace {
 // A confirmation waits at least this long for the daemon, even for a Flush
 // whose own timeout is shorter (its result is then only late, not lost).
 constexpr absl::Duration kMinConfirmWait = absl::Seconds(1);
-// The final flush's first attempt; each next one may wait twice as long, so
-// a daemon that answers slowly still gets its chance before the deadline.
-constexpr absl::Duration kFirstFinalAttempt = absl::Seconds(1);
-// Between final attempts that failed fast (e.g. connection refused).
-constexpr absl::Duration kFinalRetryPause = absl::Milliseconds(50);
 
 }  // namespace
 
@@ -123,6 +116,9 @@ void Flusher::Run() {
       case Step::kTick:
         Tick();
         break;
+      case Step::kForget:
+        ForgetIdle();
+        break;
       case Step::kFinalFlush:
         FinalFlush();
         return;
@@ -139,8 +135,9 @@ Flusher::Step Flusher::AwaitStep() {
     const bool flush_pending = flush_requested_ > flush_confirmed_;
     if (flush_pending && now >= next_retry_) return Step::kConfirm;
     if (now >= next_tick_) return Step::kTick;
-    const absl::Time wake =
-        flush_pending ? std::min(next_tick_, next_retry_) : next_tick_;
+    if (now >= next_forget_) return Step::kForget;
+    absl::Time wake = std::min(next_tick_, next_forget_);
+    if (flush_pending) wake = std::min(wake, next_retry_);
     const uint64_t seen = flush_requested_;
     auto woken = [this, seen]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
       return fork_pending_ || stop_requested_ || flush_requested_ > seen;
@@ -168,7 +165,7 @@ void Flusher::ConfirmRequested() {
     target = flush_requested_;
     deadline = std::max(flush_deadline_, Now() + kMinConfirmWait);
   }
-  const absl::Status status = Confirm(deadline);
+  const absl::Status status = Confirm(deadline, /*closing=*/false);
   absl::MutexLock lock(&mu_);
   if (status.ok()) {
     flush_confirmed_ = std::max(flush_confirmed_, target);
@@ -178,66 +175,24 @@ void Flusher::ConfirmRequested() {
   }
 }
 
-absl::Status Flusher::Confirm(absl::Time deadline) {
+absl::Status Flusher::Confirm(absl::Time deadline, bool closing) {
   // The confirming stream carries everything; the long-lived one would only
   // race it with older values.
   DropStream();
   const absl::Status status = connection_->Explain(
-      ConfirmAll(*connection_, options_.client_id, *jobs_, deadline));
+      ConfirmAll(*connection_, options_.client_id, *jobs_, deadline, closing));
   if (!status.ok()) {
     HandleFailure(status, deadline);
     return status;
   }
   NoteSuccess();
+  // Right after a confirmation, and before a new stream: so that stream
+  // leaves the forgotten jobs out.
+  jobs_->Forget(Now() - options_.forget_after);
   // Keep a stream open again soon, so a restarted daemon is noticed.
   next_tick_ =
       Now() + std::min(options_.flush_interval, options_.keepalive_interval);
   return absl::OkStatus();
-}
-
-void Flusher::FinalFlush() {
-  absl::Time deadline;
-  {
-    absl::MutexLock lock(&mu_);
-    deadline = stop_deadline_;
-  }
-  const absl::Time start = Now();
-  absl::Duration attempt = kFirstFinalAttempt;
-  absl::Status status;
-  while (true) {
-    bool fork_pending;
-    {
-      absl::MutexLock lock(&mu_);
-      fork_pending = fork_pending_;
-    }
-    if (fork_pending) Park();
-    const absl::Time now = Now();
-    status = Confirm(std::min(deadline, now + attempt));
-    if (status.ok() || Now() >= deadline) break;
-    attempt = attempt * 2;
-    // A refusal was set aside inside Confirm: retry the rest at once.
-    // Otherwise pause briefly, so a daemon that fails fast is not hammered.
-    if (!IsRefusal(status)) {
-      absl::SleepFor(std::min(kFinalRetryPause, deadline - Now()));
-    }
-  }
-  DropStream();
-
-  absl::Status result;
-  if (!status.ok()) {
-    const std::string message = absl::StrCat(
-        "final flush to progressd at ", connection_->target(),
-        " gave up after ",
-        absl::FormatDuration(absl::Trunc(Now() - start, absl::Milliseconds(1))),
-        " (", status.ToString(), "): ", jobs_->UnconfirmedReport());
-    Log().error("progress client {}: {}", options_.client_id, message);
-    result = absl::Status(status.code(), message);
-  }
-  absl::MutexLock lock(&mu_);
-  if (result.ok()) result = TakeUnreportedRefusals();
-  if (status.ok()) flush_confirmed_ = flush_requested_;
-  shutdown_status_ = result;
-  stopped_ = true;
 }
 
 void Flusher::HandleFailure(const absl::Status& status, absl::Time deadline) {

@@ -31,14 +31,21 @@ struct FlusherOptions {
   // Retry pace after a failure on a reachable daemon: doubles up to max.
   absl::Duration min_backoff = absl::Milliseconds(50);
   absl::Duration max_backoff = absl::Seconds(2);
+  // A job the daemon has confirmed and that has not changed for this long
+  // is forgotten (see JobTable::Forget): no longer sent on a new stream or
+  // in the final flush until it changes again. The daemon's --client_ttl
+  // folds such a client entry after as long (10 minutes by default).
+  absl::Duration forget_after = absl::Minutes(10);
 };
 
 // The background thread of one client: it keeps an Increment stream open
 // while the client holds counts, sends the cumulative values that changed
-// every flush interval, confirms them on request, and does the final flush.
+// every flush interval, confirms them on request, forgets jobs that are
+// delivered and idle, and does the final flush, whose stream is `closing`.
 //
 // Its loop asks AwaitStep() what is due (parking for fork, the final flush,
-// a confirmation, or a periodic tick); each step is one small function.
+// a confirmation, a periodic tick, or a look for idle jobs to forget); each
+// step is one small function.
 //
 // Thread-safe: Flush, Shutdown and the fork calls may come from any thread.
 class Flusher {
@@ -66,7 +73,7 @@ class Flusher {
   void ResumeAfterFork();
 
  private:
-  enum class Step { kPark, kFinalFlush, kConfirm, kTick };
+  enum class Step { kPark, kFinalFlush, kConfirm, kTick, kForget };
 
   void Run();
   Step AwaitStep();
@@ -77,11 +84,15 @@ class Flusher {
   void Park();
   void Tick();
   void ConfirmRequested();
+  void ForgetIdle();
   void FinalFlush();
+  // The final flush's attempts, until one succeeds or the deadline passes.
+  absl::Status DeliverFinal(absl::Time deadline);
 
   // Confirms every job's values (see ConfirmAll), waiting for the daemon
-  // until `deadline`.
-  absl::Status Confirm(absl::Time deadline);
+  // until `deadline`, and then forgets the jobs that are idle (the next
+  // stream leaves them out). A `closing` stream is the final flush's.
+  absl::Status Confirm(absl::Time deadline, bool closing);
   // With no stream: waits a little for the daemon, and opens the stream
   // once it is reachable.
   void Reconnect();
@@ -124,6 +135,7 @@ class Flusher {
   absl::Time next_retry_ = absl::InfinitePast();
   absl::Time last_send_ = absl::InfinitePast();
   absl::Time last_write_ = absl::InfinitePast();
+  absl::Time next_forget_ = absl::InfinitePast();
   LinkHealth health_;
 
   std::thread thread_;

@@ -1,6 +1,7 @@
 // The flusher's steps on its long-lived Increment stream: keeping one open
-// while the client holds counts, sending what changed, and noticing when it
-// broke. (The thread, its requests and the confirmations are in flusher.cc.)
+// while the client holds counts, sending what changed, noticing when it
+// broke, and leaving out the jobs it forgets. (The thread, its requests and
+// the confirmations are in flusher.cc, the final flush in flusher_final.cc.)
 #include <algorithm>
 #include <memory>
 #include <utility>
@@ -14,6 +15,12 @@ namespace {
 
 // How long finding the refused jobs of a refused message may take.
 constexpr absl::Duration kIsolateTimeout = absl::Seconds(10);
+// How long the confirmation that lets idle jobs be forgotten may wait.
+constexpr absl::Duration kForgetConfirmTimeout = absl::Seconds(10);
+// Idle jobs are looked for this many times per forget time: a job is
+// forgotten within 1.25 forget times of idleness, and a client makes at
+// most four confirmations per forget time for that.
+constexpr int kForgetLooks = 4;
 
 }  // namespace
 
@@ -46,6 +53,20 @@ void Flusher::Tick() {
                    : Now();
 }
 
+void Flusher::ForgetIdle() {
+  const absl::Time now = Now();
+  next_forget_ = now + options_.forget_after / kForgetLooks;
+  // Only over a stream that works: without one no job is resent anyway, and
+  // a failed confirmation is retried at the health's pace.
+  if (stream_ == nullptr || now < next_retry_) return;
+  if (!jobs_->AnyIdleSince(now - options_.forget_after)) return;
+  // A worker that never calls Flush would otherwise never have its jobs
+  // confirmed, and never forget one. The confirmation also ends the
+  // long-lived stream, and the next leaves the forgotten jobs out, so no
+  // open stream of this client names them any more.
+  Confirm(now + kForgetConfirmTimeout, /*closing=*/false).IgnoreError();
+}
+
 void Flusher::Reconnect() {
   const absl::Time now = Now();
   if (jobs_->Take(JobTable::Which::kAll).empty()) {
@@ -75,14 +96,16 @@ void Flusher::Reconnect() {
 void Flusher::OpenStream() {
   absl::StatusOr<std::unique_ptr<IncrementStream>> stream =
       IncrementStream::Open(*connection_, options_.client_id,
-                            absl::InfiniteFuture(), /*wait_for_ready=*/false);
+                            absl::InfiniteFuture(), /*wait_for_ready=*/false,
+                            /*closing=*/false);
   if (!stream.ok()) {
     NoteFailure(stream.status());
     return;
   }
   stream_ = *std::move(stream);
   // A new stream may reach a daemon that restarted and forgot this client:
-  // it starts with every job's values.
+  // it starts with every job's values (but the forgotten ones, see
+  // JobTable::Forget).
   last_send_ = Now();
   WriteOnStream(jobs_->Take(JobTable::Which::kAll));
 }

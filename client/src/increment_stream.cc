@@ -23,14 +23,17 @@ constexpr char kRetryLaterKey[] = "progress-retry-later";
 
 }  // namespace
 
-IncrementStream::IncrementStream(Connection& connection, std::string client_id)
-    : connection_(connection), client_id_(std::move(client_id)) {}
+IncrementStream::IncrementStream(Connection& connection, std::string client_id,
+                                 bool closing)
+    : connection_(connection),
+      client_id_(std::move(client_id)),
+      closing_(closing) {}
 
 absl::StatusOr<std::unique_ptr<IncrementStream>> IncrementStream::Open(
     Connection& connection, std::string client_id, absl::Time deadline,
-    bool wait_for_ready) {
+    bool wait_for_ready, bool closing) {
   std::unique_ptr<IncrementStream> stream(
-      new IncrementStream(connection, std::move(client_id)));
+      new IncrementStream(connection, std::move(client_id), closing));
   if (deadline != absl::InfiniteFuture()) {
     stream->context_.set_deadline(absl::ToChronoTime(deadline));
   }
@@ -52,6 +55,7 @@ IncrementStream::~IncrementStream() {
 
 bool IncrementStream::WriteMessage(v1::IncrementRequest& message) {
   if (!client_id_sent_) message.set_client_id(client_id_);
+  message.set_closing(closing_);
   if (!writer_->Write(message)) return false;
   client_id_sent_ = true;
   return true;

@@ -27,10 +27,12 @@ class IncrementStream {
  public:
   // Starts a stream. With `wait_for_ready`, the call waits (until `deadline`)
   // for the daemon to be reachable instead of failing at once; an infinite
-  // deadline means none.
+  // deadline means none. A `closing` stream is one of the client's last:
+  // every message on it says so, and once it ends OK the daemon folds what
+  // it holds of the client for the jobs it named.
   static absl::StatusOr<std::unique_ptr<IncrementStream>> Open(
       Connection& connection, std::string client_id, absl::Time deadline,
-      bool wait_for_ready);
+      bool wait_for_ready, bool closing);
   ~IncrementStream();
 
   IncrementStream(const IncrementStream&) = delete;
@@ -49,11 +51,12 @@ class IncrementStream {
   void Cancel();
 
  private:
-  IncrementStream(Connection& connection, std::string client_id);
+  IncrementStream(Connection& connection, std::string client_id, bool closing);
   bool WriteMessage(v1::IncrementRequest& message);
 
   Connection& connection_;
   const std::string client_id_;
+  const bool closing_;
   grpc::ClientContext context_;
   v1::IncrementResponse response_;
   std::unique_ptr<grpc::ClientWriter<v1::IncrementRequest>> writer_;

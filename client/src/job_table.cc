@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "fork_safe_clock.h"
 #include "names.h"
 
 namespace progress::client {
@@ -12,6 +13,28 @@ namespace {
 
 // How many jobs a report of unconfirmed counts names.
 constexpr size_t kJobsNamed = 5;
+
+// Starts the job's idle time again if its values changed since last seen; a
+// forgotten job that changed is live again.
+void NoteValues(JobCounter& counter, uint64_t success, uint64_t failure,
+                absl::Time now) {
+  if (success == counter.seen_success && failure == counter.seen_failure) {
+    return;
+  }
+  counter.seen_success = success;
+  counter.seen_failure = failure;
+  counter.seen_since = now;
+  counter.forgotten = false;
+}
+
+// Whether the job has counts that have not changed since before `cutoff`.
+// (A change the flusher has not yet seen makes it busy, not idle.)
+bool IdleSince(const JobCounter& counter, absl::Time cutoff) {
+  const uint64_t success = counter.success.load(std::memory_order_relaxed);
+  const uint64_t failure = counter.failure.load(std::memory_order_relaxed);
+  return (success != 0 || failure != 0) && success == counter.seen_success &&
+         failure == counter.seen_failure && counter.seen_since <= cutoff;
+}
 
 }  // namespace
 
@@ -32,11 +55,14 @@ absl::StatusOr<JobCounter*> JobTable::Get(absl::string_view job) {
 
 std::vector<JobValues> JobTable::Take(Which which) {
   std::vector<JobValues> taken;
+  const absl::Time now = Now();
   absl::MutexLock lock(&mu_);
   for (const auto& counter : jobs_) {
     if (counter->refused) continue;
     const uint64_t success = counter->success.load(std::memory_order_relaxed);
     const uint64_t failure = counter->failure.load(std::memory_order_relaxed);
+    NoteValues(*counter, success, failure, now);
+    if (counter->forgotten) continue;
     const bool wanted = which == Which::kAll
                             ? success != 0 || failure != 0
                             : success != counter->sent_success ||
@@ -44,6 +70,31 @@ std::vector<JobValues> JobTable::Take(Which which) {
     if (wanted) taken.push_back({counter.get(), success, failure});
   }
   return taken;
+}
+
+bool JobTable::AnyIdleSince(absl::Time cutoff) {
+  absl::MutexLock lock(&mu_);
+  for (const auto& counter : jobs_) {
+    if (!counter->refused && !counter->forgotten &&
+        IdleSince(*counter, cutoff)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+void JobTable::Forget(absl::Time cutoff) {
+  absl::MutexLock lock(&mu_);
+  for (const auto& counter : jobs_) {
+    if (counter->refused || counter->forgotten ||
+        !IdleSince(*counter, cutoff)) {
+      continue;
+    }
+    // Confirmed values at or above ours: the daemon holds all we have (more
+    // only if this client id was used before this client started).
+    counter->forgotten = counter->confirmed_success >= counter->seen_success &&
+                         counter->confirmed_failure >= counter->seen_failure;
+  }
 }
 
 std::string JobTable::UnconfirmedReport() {
@@ -91,6 +142,9 @@ void JobTable::AdoptZeroed(JobTable& inherited) {
     counter->failure.store(0, std::memory_order_relaxed);
     counter->sent_success = counter->sent_failure = 0;
     counter->confirmed_success = counter->confirmed_failure = 0;
+    counter->seen_success = counter->seen_failure = 0;
+    counter->seen_since = absl::InfinitePast();
+    counter->forgotten = false;
     counter->refused = false;
     counter->refusal.clear();
     by_name_.emplace(counter->name, counter.get());

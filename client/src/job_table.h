@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 
 namespace progress::client {
 
@@ -35,6 +36,15 @@ struct alignas(64) JobCounter {
   // value): it is no longer sent, and `refusal` says why.
   bool refused = false;
   std::string refusal;
+  // The values the flusher last saw, and when it first saw them: how long
+  // the job has been idle.
+  uint64_t seen_success = 0;
+  uint64_t seen_failure = 0;
+  absl::Time seen_since = absl::InfinitePast();
+  // Set once the daemon confirmed the job's values and they then stayed
+  // unchanged for a while (see JobTable::Forget): the job is no longer
+  // sent until it changes. Its values are kept, so it is then sent whole.
+  bool forgotten = false;
 };
 
 // One job's values as taken for a message.
@@ -47,8 +57,8 @@ struct JobValues {
 // The jobs of one client. Counters are never removed or moved while the
 // client lives, so a JobCounter* handed to a worker stays valid.
 //
-// Thread-safe; Take() and UnconfirmedReport() are for the flusher thread
-// only, since they read flusher-owned fields.
+// Thread-safe; Take(), AnyIdleSince(), Forget() and UnconfirmedReport() are
+// for the flusher thread only, since they use flusher-owned fields.
 class JobTable {
  public:
   JobTable() = default;
@@ -58,11 +68,26 @@ class JobTable {
   // The counter of `job`, made on first use. INVALID_ARGUMENT for a bad name.
   absl::StatusOr<JobCounter*> Get(absl::string_view job);
 
+  // Neither kind includes a refused job, or a forgotten one that has not
+  // changed since it was forgotten.
   enum class Which {
-    kAll,      // every job not refused with a non-zero count
-    kChanged,  // jobs not refused whose counts changed since last sent
+    kAll,      // every job with a non-zero count
+    kChanged,  // jobs whose counts changed since last sent
   };
+  // Also notes which jobs changed since the last call (their idle time
+  // starts again, and a forgotten one is forgotten no more).
   std::vector<JobValues> Take(Which which);
+
+  // Whether a job that is not forgotten has been unchanged since before
+  // `cutoff`: one a confirmation could now let Forget() drop.
+  bool AnyIdleSince(absl::Time cutoff);
+  // Forgets every job whose values the daemon has confirmed and that has
+  // been unchanged since before `cutoff`, so a long-lived client does not
+  // resend every job it ever saw. The daemon keeps (or tombstones) what it
+  // confirmed for this client id, so sending the job again later, whole,
+  // counts nothing twice. The price: a daemon restarted without a state
+  // file does not get a forgotten job's counts back until the job changes.
+  void Forget(absl::Time cutoff);
 
   // What the daemon has not confirmed, for the final flush's message:
   // "577 records (577 success, 0 failure) of 1 job were not confirmed and

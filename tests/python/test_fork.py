@@ -120,39 +120,52 @@ def test_multiprocessing_process_delivers_without_flush(daemon, job_name):
                                              100 + 200 + 300 + 400)
 
 
-def count_shutdowns(job_name: str, records: int, calls) -> None:
-    """A child that reports each shutdown of the default client it makes
-    (the exit hook's) through `calls`."""
-    from progress_tracker import _library
+NOTHING_COUNTED_CHILD = """
+import json, multiprocessing, sys, time
+import progress_tracker as pt
+from progress_tracker import _library
 
+
+def child(job_name, calls):
     lib = _library.load()
     real = lib.progress_client_shutdown
 
-    def spy(handle, timeout_ms):
-        calls.put("shutdown")
-        return real(handle, timeout_ms)
+    def timed(handle, timeout_ms):
+        # A long timeout: a final flush that waited for the daemon would
+        # show as 30 s.
+        start = time.monotonic()
+        code = real(handle, 30000)
+        calls.put((code, time.monotonic() - start))
+        return code
 
-    lib.progress_client_shutdown = spy
-    pt.default_client().job(job_name).add_success(records)
+    lib.progress_client_shutdown = timed
+    pt.default_client().job(job_name)  # a job, but not one count
 
 
-def test_a_child_that_counted_nothing_skips_the_final_flush(daemon, job_name):
-    pt.default_client().job(job_name).add_success(1)  # used before the fork
-    calls = fork.SimpleQueue()
-    for records in (0, 5):
-        child = fork.Process(target=count_shutdowns,
-                             args=(job_name, records, calls))
-        child.start()
-        join_all([child])
-        calls.put("end")
-    pt.default_client().flush()
-    seen = []
-    while not calls.empty():
-        seen.append(calls.get())
-    # With an unreachable daemon a final flush waits out its timeout, even
-    # with nothing to send: a child that counted nothing does not try.
-    assert seen == ["end", "shutdown", "end"]
-    assert read_counts(daemon, job_name) == (6, 0)
+pt.default_client()  # made before the fork, as a pool's parent does
+calls = multiprocessing.get_context("fork").SimpleQueue()
+process = multiprocessing.get_context("fork").Process(
+    target=child, args=(sys.argv[1], calls))
+process.start()
+process.join(60)
+assert process.exitcode == 0, process.exitcode
+seen = []
+while not calls.empty():
+    seen.append(calls.get())
+print(json.dumps(seen))
+"""
+
+
+def test_a_child_that_counted_nothing_ends_at_once_without_a_daemon(
+        dead_address, job_name):
+    """The exit hook shuts the child's default client down through the
+    library, which, with nothing to send, neither connects nor waits."""
+    result = run_python(NOTHING_COUNTED_CHILD, [job_name],
+                        PROGRESS_TRACKER_ADDRESS=dead_address)
+    assert result.returncode == 0, result.stderr
+    [(code, seconds)] = json.loads(result.stdout)
+    assert code == 0
+    assert seconds < 5.0, seconds
 
 
 def pool_task(job_name: str, records: int, flush: bool) -> int:

@@ -17,7 +17,10 @@
  * to progressd; an idle one sends an empty message every second, so a
  * restarted daemon is noticed within about a second and gets every job's
  * cumulative counts again (connecting again within about 1.2 s of the
- * daemon's return). Counts are cumulative, so nothing is counted twice.
+ * daemon's return). Jobs the daemon has confirmed and that stayed unchanged
+ * for a while are the exception: the client forgets them (see
+ * forget_after_ms), and holds no stream for them. Counts are cumulative, so
+ * nothing is counted twice.
  *
  * The library is a guest in its process: it never writes to stdout, never
  * touches the host's spdlog default logger or signal handlers, and logs to
@@ -128,6 +131,16 @@ typedef struct progress_client_options {
    * 0: $PROGRESS_TRACKER_TLS (1/true/yes or 0/false/no); an explicit 0
    * there means plaintext and ignores the TLS file variables. */
   int tls;
+
+  /* (Appended after the TLS fields, likewise.) How long a job must stay
+   * unchanged, with its counts confirmed by the daemon, before the client
+   * forgets it: it is no longer sent after a reconnect or in the final
+   * flush, so a long-lived worker does not resend every job it ever saw.
+   * Its counts are kept; once it changes it is sent again, whole, and the
+   * daemon (which still holds, or keeps a tombstone of, this client's value
+   * for it) adds only the difference. <= 0: 600000 (10 minutes, the
+   * daemon's default --client_ttl). */
+  int64_t forget_after_ms;
 } progress_client_options;
 
 /* A job as the daemon sums it over all clients. Times are Unix nanoseconds,
@@ -203,7 +216,10 @@ PROGRESS_API int progress_client_flush(progress_client* client,
 /* The final flush, then stops the flusher. It keeps trying (waiting for the
  * daemon to be reachable) until timeout_ms has passed, and gives up only
  * then: the code is the last error's and the message says how many records
- * were not confirmed and may be lost (also logged to stderr). Later adds are
+ * were not confirmed and may be lost (also logged to stderr). It sends every
+ * job's counts (the forgotten ones aside) marked as the client's last, so
+ * the daemon can free what it keeps of the client at once. A client with no
+ * counts to send returns OK at once, without connecting. Later adds are
  * counted locally but never sent. Idempotent: later calls return the first
  * call's result. */
 PROGRESS_API int progress_client_shutdown(progress_client* client,

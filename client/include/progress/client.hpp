@@ -115,6 +115,10 @@ struct ClientOptions {
   std::string tls_cert_file;    // PEM client certificate, for mTLS
   std::string tls_key_file;     // its key
   std::string tls_server_name;  // name in the daemon's certificate
+  // A job confirmed by the daemon and unchanged this long is no longer
+  // resent after a reconnect or in the final flush, until it changes (see
+  // progress_client_options in client.h).
+  std::chrono::milliseconds forget_after = std::chrono::minutes(10);
 };
 
 // A connection to progressd with one background flusher thread. Destroying it
@@ -135,6 +139,7 @@ class Client {
     raw.tls_cert_file = options.tls_cert_file.c_str();
     raw.tls_key_file = options.tls_key_file.c_str();
     raw.tls_server_name = options.tls_server_name.c_str();
+    raw.forget_after_ms = internal::Millis(options.forget_after);
     status_ = internal::FromCode(progress_client_create(&raw, &client_));
   }
   ~Client() {

@@ -32,12 +32,9 @@ class _DefaultClient(Client):
 
     def _final_flush(self) -> None:
         """The exit-time flush, for a process that will skip the library's
-        own (a multiprocessing child ends with os._exit()). Skipped when this
-        process counted nothing: a final flush waits for an unreachable
-        daemon until its timeout even when there is nothing to send."""
-        jobs = list(self._jobs.values())  # other threads may add jobs
-        if not any(any(job.local_counts()) for job in jobs):
-            return
+        own (a multiprocessing child ends with os._exit()). The library
+        returns at once, without connecting, when there is nothing to send
+        (this process counted nothing)."""
         self._closed = True
         lib = _load()
         lib.progress_client_shutdown(self._handle,

@@ -43,6 +43,7 @@ class ProgressClientOptions(ctypes.Structure):
         ("tls_key_file", c_char_p),
         ("tls_server_name", c_char_p),
         ("tls", c_int),
+        ("forget_after_ms", c_int64),  # 0: the library's default
     ]
 
 

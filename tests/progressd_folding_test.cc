@@ -204,5 +204,22 @@ TEST_F(ProgressdResumeTest, ARetriedClosingStreamIsNotCountedTwice) {
   EXPECT_EQ(GetCounts(*stub, "retry")->clients(), 1u);
 }
 
+TEST(ProgressdFoldingTest, AWorkerThatExitsIsFoldedAtOnce) {
+  // The library's exit flush is its closing stream; nothing waits for
+  // --client_ttl (an hour here).
+  Daemon daemon({"--client_ttl=1h"});
+  testing::ChildProcess worker(
+      {PACED_WORKER_PATH, "exiting", "10", "3", "10"},
+      {"PROGRESS_TRACKER_ADDRESS=" + daemon.address()});
+  ASSERT_EQ(worker.WaitForExit(absl::Seconds(60)), 0) << worker.output();
+  EXPECT_TRUE(WaitForMetric(daemon, "progress_tracker_known_clients",
+                            [](double n) { return n == 0; }));
+  EXPECT_EQ(Metric(daemon.metrics_port(),
+                   "progress_tracker_clients_folded_total", {}),
+            1);
+  auto stub = StubOn(daemon.address(), 0);
+  EXPECT_EQ(GetCounts(*stub, "exiting")->success(), 30u);
+}
+
 }  // namespace
 }  // namespace progress

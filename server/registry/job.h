@@ -55,12 +55,19 @@ class ClientCursor {
   };
   Counts applied() const;
 
+  // Set once its client ended a stream with `closing`: whichever stream lets
+  // go of it last folds it (another stream of the client may still hold it
+  // when the closing one ends).
+  void MarkClosing() { closing_.store(true, std::memory_order_relaxed); }
+  bool closing() const { return closing_.load(std::memory_order_relaxed); }
+
  private:
   friend class Job;
   Job* const job_;
   // When a message last named this (job, client), in Unix nanoseconds: what
   // --client_ttl measures.
   std::atomic<int64_t> last_seen_ns_{0};
+  std::atomic<bool> closing_{false};
   // Held only while one message for this (job, client) is applied: contended
   // only when one client has two streams open at once (a reconnect overlapping
   // its old stream), never across clients.

@@ -26,9 +26,18 @@ absl::Status IncrementSession::Apply(const v1::IncrementRequest& request) {
   return absl::OkStatus();
 }
 
+IncrementSession::~IncrementSession() {
+  // An older stream of a client that has since closed, ending after the
+  // closing one: the entries it held are folded now that it lets go.
+  for (auto& [job, cursor] : cursors_) {
+    if (cursor->closing()) registry_->Retire(client_id_, std::move(cursor));
+  }
+}
+
 void IncrementSession::RetireIfClosing() {
   if (!closing_) return;
   for (auto& [job, cursor] : cursors_) {
+    cursor->MarkClosing();
     registry_->Retire(client_id_, std::move(cursor));
   }
   cursors_.clear();

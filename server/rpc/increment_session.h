@@ -30,6 +30,9 @@ namespace progress {
 class IncrementSession {
  public:
   explicit IncrementSession(JobRegistry* registry) : registry_(registry) {}
+  // Folds the entries it held whose client has closed (see
+  // RetireIfClosing).
+  ~IncrementSession();
 
   IncrementSession(const IncrementSession&) = delete;
   IncrementSession& operator=(const IncrementSession&) = delete;

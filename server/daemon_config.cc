@@ -73,9 +73,10 @@ ABSL_FLAG(absl::Duration, client_ttl, absl::Minutes(10),
           "long (at once for a client that shut down cleanly). The counts "
           "stay; the client no longer counts against --max_clients_per_job.");
 ABSL_FLAG(absl::Duration, tombstone_ttl, absl::Hours(7 * 24),
-          "How long a folded client's values are remembered, so that it "
-          "picks up where it left off if it reports again; one that comes "
-          "back later is counted as a new client.");
+          "How long a silent client's folded values are remembered, so that "
+          "it picks up where it left off if it reports again; one that comes "
+          "back later is counted as a new client. A client that shut down "
+          "cleanly is remembered for --client_ttl.");
 ABSL_FLAG(std::string, state_file, "",
           "Keep the counts in this file across restarts and crashes: loaded "
           "at start, written atomically every --snapshot_interval when "

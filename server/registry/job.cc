@@ -183,9 +183,9 @@ JobRecord Job::Record() const {
   record.retired_failure = retired_.failure;
   record.tombstones.reserve(tombstones_.size());
   for (const auto& [client_id, tombstone] : tombstones_) {
-    record.tombstones.push_back({client_id, tombstone.applied.success,
-                                 tombstone.applied.failure,
-                                 absl::FromUnixNanos(tombstone.folded_ns)});
+    record.tombstones.push_back(
+        {client_id, tombstone.applied.success, tombstone.applied.failure,
+         absl::FromUnixNanos(tombstone.folded_ns), tombstone.closed});
   }
   record.forgotten_clients = forgotten_clients_;
   return record;
@@ -238,7 +238,8 @@ absl::Status Job::Restore(const JobRecord& record, absl::Time now) {
   for (const TombstoneRecord& tombstone : record.tombstones) {
     tombstones_.emplace(tombstone.client_id,
                         Tombstone{{tombstone.success, tombstone.failure},
-                                  absl::ToUnixNanos(tombstone.folded_time)});
+                                  absl::ToUnixNanos(tombstone.folded_time),
+                                  tombstone.closed});
   }
   retired_ = {record.retired_success, record.retired_failure};
   forgotten_clients_ = record.forgotten_clients;

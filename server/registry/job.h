@@ -140,15 +140,15 @@ class Job {
 
   // Folds every client entry no stream holds and no message named since
   // `idle_before` into the retired sum, leaving a tombstone stamped `now`;
-  // forgets tombstones stamped before `forget_before`, and the oldest beyond
-  // `max_tombstones` (their values stay in the sum).
+  // forgets tombstones stamped before `forget_before`, or, for clients that
+  // closed, before `forget_closed_before` (their values stay in the sum).
   FoldResult FoldIdle(absl::Time idle_before, absl::Time forget_before,
-                      absl::Time now, size_t max_tombstones);
+                      absl::Time forget_closed_before, absl::Time now);
   // Folds `client_id`'s entry at once, a closing stream's, unless another
   // stream holds it too; `cursor` is the caller's reference, given up here.
   // True when it was folded.
   bool Retire(absl::string_view client_id, std::shared_ptr<ClientCursor> cursor,
-              absl::Time now, size_t max_tombstones);
+              absl::Time now);
   // True when no stream holds any of its clients' entries, so nothing
   // outside the registry points into the job.
   bool Unheld() const;
@@ -199,16 +199,16 @@ class Job {
   struct Tombstone {
     ClientCursor::Counts applied;
     int64_t folded_ns = 0;
+    // Folded because its client closed, which then sends nothing more but
+    // a retry of its last stream: this tombstone may go sooner.
+    bool closed = false;
   };
   // Moves the entry at `it`, which no stream holds, to the retired sum and
   // a tombstone.
-  void FoldLocked(absl::flat_hash_map<
-                      std::string, std::shared_ptr<ClientCursor>>::iterator it,
-                  absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(clients_mu_);
-  // Forgets the oldest tombstones when there are more than `max_tombstones`;
-  // returns how many.
-  size_t ForgetOldestLocked(size_t max_tombstones)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(clients_mu_);
+  void FoldLocked(
+      absl::flat_hash_map<std::string, std::shared_ptr<ClientCursor>>::iterator
+          it,
+      absl::Time now, bool closed) ABSL_EXCLUSIVE_LOCKS_REQUIRED(clients_mu_);
 
   // Guards the clients, tombstones and retired sum for readers against
   // AddCursor and folding.

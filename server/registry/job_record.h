@@ -23,6 +23,8 @@ struct TombstoneRecord {
   uint64_t success = 0;
   uint64_t failure = 0;
   absl::Time folded_time;
+  // Folded because the client closed (see Job's tombstones).
+  bool closed = false;
 };
 
 // Everything the registry must keep of one job across a restart. A job's

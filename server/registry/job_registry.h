@@ -40,7 +40,8 @@ struct RetentionOptions {
   // A client entry no stream holds and no message named for this long is
   // folded into its job's retired sum (--client_ttl).
   absl::Duration client_ttl = absl::Minutes(10);
-  // A folded client's tombstone is kept this long (--tombstone_ttl).
+  // A silent client's tombstone is kept this long (--tombstone_ttl); a
+  // closed client's, client_ttl.
   absl::Duration tombstone_ttl = absl::Hours(7 * 24);
   // A finished job is dropped this long after it finished, once no stream
   // holds it (--finished_job_ttl).
@@ -143,7 +144,7 @@ class JobRegistry {
   void SampleRates();
 
   // Applies the retention options: folds idle clients, forgets old
-  // tombstones (and the oldest beyond max_clients_per_job a job), drops
+  // tombstones (those of clients that closed after client_ttl), drops
   // finished jobs past their TTL, counted from the later of their finish
   // and last update. Returns the jobs dropped, as they were. The server
   // calls it on a timer.
@@ -187,8 +188,7 @@ class JobRegistry {
   std::vector<JobSnapshot> DropFinished(
       const std::vector<std::shared_ptr<Job>>& candidates)
       ABSL_LOCKS_EXCLUDED(mu_);
-  // A job keeps at most as many tombstones as it may have live clients.
-  size_t MaxTombstones() const { return options_.limits.max_clients_per_job; }
+
   // A new job named `job`, which must not exist yet.
   Job* AddJobLocked(absl::string_view job) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Fills `cursors` and returns true when every job and cursor exists.

@@ -18,9 +18,11 @@ std::vector<JobSnapshot> JobRegistry::Sweep() {
   uint64_t folded = 0;
   bool changed = false;
   for (const std::shared_ptr<Job>& job : All()) {
+    // A closed client's tombstone only has to outlast a retry of its last
+    // stream; a silent one's, the client waking up.
     const FoldResult result =
         job->FoldIdle(now - retention.client_ttl, now - retention.tombstone_ttl,
-                      now, MaxTombstones());
+                      now - retention.client_ttl, now);
     folded += result.folded;
     changed = changed || result.folded > 0 || result.expired > 0;
     // From the later of the finish and the last update: a late increment,
@@ -60,8 +62,7 @@ std::vector<JobSnapshot> JobRegistry::DropFinished(
 void JobRegistry::Retire(absl::string_view client_id,
                          std::shared_ptr<ClientCursor> cursor) {
   Job& job = cursor->job();
-  if (job.Retire(client_id, std::move(cursor), options_.clock(),
-                 MaxTombstones())) {
+  if (job.Retire(client_id, std::move(cursor), options_.clock())) {
     clients_folded_.fetch_add(1, std::memory_order_relaxed);
     changes_.fetch_add(1, std::memory_order_acq_rel);
   }

@@ -30,21 +30,26 @@ size_t Job::tombstone_count() const {
 void Job::FoldLocked(
     absl::flat_hash_map<std::string, std::shared_ptr<ClientCursor>>::iterator
         it,
-    absl::Time now) {
+    absl::Time now, bool closed) {
   // No stream holds the cursor, so no apply can move it meanwhile; the lock
   // is for the reader a snapshot may be.
   const ClientCursor::Counts applied = it->second->applied();
   retired_.success += applied.success;
   retired_.failure += applied.failure;
-  tombstones_.insert_or_assign(it->first,
-                               Tombstone{applied, absl::ToUnixNanos(now)});
+  tombstones_.insert_or_assign(
+      it->first, Tombstone{applied, absl::ToUnixNanos(now), closed});
   clients_.erase(it);
 }
 
 FoldResult Job::FoldIdle(absl::Time idle_before, absl::Time forget_before,
-                         absl::Time now, size_t max_tombstones) {
+                         absl::Time forget_closed_before, absl::Time now) {
   const int64_t idle_ns = absl::ToUnixNanos(idle_before);
   const int64_t forget_ns = absl::ToUnixNanos(forget_before);
+  const int64_t forget_closed_ns = absl::ToUnixNanos(forget_closed_before);
+  auto forgettable = [=](const Tombstone& tombstone) {
+    return tombstone.folded_ns <
+           (tombstone.closed ? forget_closed_ns : forget_ns);
+  };
   // A cursor only the job holds: a stream that holds it copied it under
   // clients_mu_ (FindCursor, AddCursor), so under the exclusive lock the
   // count cannot grow behind our back.
@@ -61,14 +66,14 @@ FoldResult Job::FoldIdle(absl::Time idle_before, absl::Time forget_before,
       if (foldable(cursor)) idle.push_back(id);
     }
     for (const auto& [id, tombstone] : tombstones_) {
-      forget = forget || tombstone.folded_ns < forget_ns;
+      forget = forget || forgettable(tombstone);
     }
   }
   FoldResult result;
   if (forget) {
     absl::MutexLock lock(&clients_mu_);
     for (auto it = tombstones_.begin(); it != tombstones_.end();) {
-      if (it->second.folded_ns < forget_ns) {
+      if (forgettable(it->second)) {
         tombstones_.erase(it++);
         ++forgotten_clients_;
         ++result.expired;
@@ -86,43 +91,15 @@ FoldResult Job::FoldIdle(absl::Time idle_before, absl::Time forget_before,
     for (size_t i = first; i < last; ++i) {
       auto it = clients_.find(idle[i]);
       if (it == clients_.end() || !foldable(it->second)) continue;
-      FoldLocked(it, now);
+      FoldLocked(it, now, /*closed=*/false);
       ++result.folded;
     }
-    result.expired += ForgetOldestLocked(max_tombstones);
   }
   return result;
 }
 
-size_t Job::ForgetOldestLocked(size_t max_tombstones) {
-  if (tombstones_.size() <= max_tombstones) return 0;
-  // Down to nine tenths, so that a job at its cap sorts once per tenth of
-  // it, not once per fold.
-  const size_t keep = max_tombstones - max_tombstones / 10;
-  std::vector<int64_t> times;
-  times.reserve(tombstones_.size());
-  for (const auto& [id, tombstone] : tombstones_) {
-    times.push_back(tombstone.folded_ns);
-  }
-  auto newest_kept = times.begin() + (times.size() - keep);
-  std::nth_element(times.begin(), newest_kept, times.end());
-  const int64_t oldest_kept_ns = keep == 0 ? INT64_MAX : *newest_kept;
-  size_t forgotten = 0;
-  for (auto it = tombstones_.begin(); it != tombstones_.end();) {
-    if (it->second.folded_ns < oldest_kept_ns) {
-      tombstones_.erase(it++);
-      ++forgotten;
-    } else {
-      ++it;
-    }
-  }
-  forgotten_clients_ += forgotten;
-  return forgotten;
-}
-
 bool Job::Retire(absl::string_view client_id,
-                 std::shared_ptr<ClientCursor> cursor, absl::Time now,
-                 size_t max_tombstones) {
+                 std::shared_ptr<ClientCursor> cursor, absl::Time now) {
   absl::MutexLock lock(&clients_mu_);
   auto it = clients_.find(client_id);
   // Ours and the job's: any more is another stream of the same client, a
@@ -131,8 +108,7 @@ bool Job::Retire(absl::string_view client_id,
     return false;
   }
   cursor.reset();
-  FoldLocked(it, now);
-  ForgetOldestLocked(max_tombstones);
+  FoldLocked(it, now, /*closed=*/true);
   return true;
 }
 

@@ -110,7 +110,8 @@ absl::StatusOr<JobRecord> RecordOf(const state::JobState& job) {
                absl::StrFormat("job '%s': tombstone folded_time", job.name()));
     if (!folded.ok()) return folded.status();
     record.tombstones.push_back({tombstone.client_id(), tombstone.success(),
-                                 tombstone.failure(), *folded});
+                                 tombstone.failure(), *folded,
+                                 tombstone.closed()});
   }
   return record;
 }
@@ -146,6 +147,7 @@ std::string EncodeStateFile(const StateSnapshot& snapshot) {
       out->set_success(tombstone.success);
       out->set_failure(tombstone.failure);
       SetTime(tombstone.folded_time, out->mutable_folded_time());
+      out->set_closed(tombstone.closed);
     }
   }
   const std::string payload = message.SerializeAsString();

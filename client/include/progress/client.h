@@ -138,8 +138,10 @@ typedef struct progress_client_options {
    * flush, so a long-lived worker does not resend every job it ever saw.
    * Its counts are kept; once it changes it is sent again, whole, and the
    * daemon (which still holds, or keeps a tombstone of, this client's value
-   * for it) adds only the difference. <= 0: 600000 (10 minutes, the
-   * daemon's default --client_ttl). */
+   * for it) adds only the difference. The tombstone lasts the daemon's
+   * --tombstone_ttl (7 days by default): a job that changes again after
+   * longer than that without being named counts its earlier values twice.
+   * <= 0: 600000 (10 minutes, the daemon's default --client_ttl). */
   int64_t forget_after_ms;
 } progress_client_options;
 

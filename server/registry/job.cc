@@ -134,6 +134,10 @@ void Job::SampleRate(absl::Time now) {
                                failure_.load(std::memory_order_relaxed));
 }
 
+std::optional<absl::Time> Job::finish_time() const {
+  return TimeFromNanos(finish_ns_.load(std::memory_order_relaxed));
+}
+
 void Job::LoadTimes(std::optional<absl::Time>* first_update,
                     std::optional<absl::Time>* last_update,
                     std::optional<absl::Time>* finish) const {

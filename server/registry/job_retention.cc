@@ -112,12 +112,6 @@ bool Job::Retire(absl::string_view client_id,
   return true;
 }
 
-std::optional<absl::Time> Job::finish_time() const {
-  const int64_t finish_ns = finish_ns_.load(std::memory_order_relaxed);
-  if (finish_ns == 0) return std::nullopt;
-  return absl::FromUnixNanos(finish_ns);
-}
-
 bool Job::Unheld() const {
   absl::ReaderMutexLock lock(&clients_mu_);
   for (const auto& [id, cursor] : clients_) {

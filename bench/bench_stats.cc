@@ -1,4 +1,4 @@
-#include "flood_stats.h"
+#include "bench_stats.h"
 
 #include <unistd.h>
 
@@ -20,6 +20,7 @@ Percentiles Summarize(std::vector<absl::Duration> latencies) {
                               static_cast<size_t>(q * latencies.size()))];
   };
   result.p50 = at(0.50);
+  result.p90 = at(0.90);
   result.p99 = at(0.99);
   result.max = latencies.back();
   return result;
@@ -29,9 +30,11 @@ double CpuSeconds(int pid) {
   std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
   std::string content((std::istreambuf_iterator<char>(stat)),
                       std::istreambuf_iterator<char>());
+  const size_t name_end = content.rfind(')');
+  if (name_end == std::string::npos) return 0;
   // Fields after the command name, which is in parentheses and may hold
   // spaces: state is field 3, utime 14, stime 15.
-  std::istringstream fields(content.substr(content.rfind(')') + 2));
+  std::istringstream fields(content.substr(name_end + 2));
   std::string field;
   unsigned long long utime = 0, stime = 0;
   for (int index = 3; index <= 15 && fields >> field; ++index) {
@@ -39,6 +42,17 @@ double CpuSeconds(int pid) {
     if (index == 15) stime = std::stoull(field);
   }
   return static_cast<double>(utime + stime) / sysconf(_SC_CLK_TCK);
+}
+
+uint64_t ResidentBytes(int pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) {
+      return std::stoull(line.substr(6)) * 1024;  // Given in kB.
+    }
+  }
+  return 0;
 }
 
 }  // namespace progress::bench

@@ -1,0 +1,93 @@
+#include "counter_reader.h"
+
+#include <grpcpp/client_context.h>
+#include <grpcpp/completion_queue.h>
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/impl/codegen/proto_utils.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "daemon_channel.h"
+#include "redis_connection.h"
+#include "wire/bench_wire.pb.h"
+
+namespace progress::bench {
+namespace {
+
+using wire::GetCountsRequest;
+using wire::GetCountsResponse;
+
+// GetCounts as a generated stub makes it: one unary call, waited for on a
+// queue of the reader's own.
+class ProgressdReader : public CounterReader {
+ public:
+  ProgressdReader(const std::string& address, std::string job,
+                  const internal::ChannelSecurity& security)
+      : stub_(internal::DaemonChannel(address, absl::Seconds(1), security)) {
+    request_.set_job(std::move(job));
+  }
+
+  absl::StatusOr<uint64_t> Read() override {
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
+    context.set_wait_for_ready(true);
+    GetCountsResponse response;
+    grpc::Status status;
+    auto call = stub_.PrepareUnaryCall(
+        &context, "/progress.v1.ProgressTracker/GetCounts", request_, &queue_);
+    call->StartCall();
+    call->Finish(&response, &status, this);
+    void* tag = nullptr;
+    bool ok = false;
+    if (!queue_.Next(&tag, &ok) || !ok) {
+      return absl::InternalError("GetCounts did not complete");
+    }
+    if (status.error_code() == grpc::StatusCode::NOT_FOUND) return 0;
+    if (!status.ok()) return internal::FromGrpcStatus(status);
+    return response.job().success();
+  }
+
+ private:
+  grpc::TemplatedGenericStub<GetCountsRequest, GetCountsResponse> stub_;
+  grpc::CompletionQueue queue_;
+  GetCountsRequest request_;
+};
+
+class RedisReader : public CounterReader {
+ public:
+  RedisReader(std::unique_ptr<RedisConnection> connection, std::string key)
+      : connection_(std::move(connection)), key_(std::move(key)) {}
+
+  absl::StatusOr<uint64_t> Read() override {
+    absl::StatusOr<int64_t> value = connection_->Call({"GET", key_});
+    if (!value.ok()) return value.status();
+    return static_cast<uint64_t>(*value);
+  }
+
+ private:
+  std::unique_ptr<RedisConnection> connection_;
+  std::string key_;
+};
+
+}  // namespace
+
+absl::StatusOr<Backend> ParseBackend(const std::string& name) {
+  if (name == "progressd") return Backend::kProgressd;
+  if (name == "redis") return Backend::kRedis;
+  return absl::InvalidArgumentError(
+      absl::StrCat("--backend must be progressd or redis, not '", name, "'"));
+}
+
+absl::StatusOr<std::unique_ptr<CounterReader>> MakeCounterReader(
+    Backend backend, const std::string& address, const std::string& job,
+    const internal::ChannelSecurity& security) {
+  if (backend == Backend::kProgressd) {
+    return std::make_unique<ProgressdReader>(address, job, security);
+  }
+  absl::StatusOr<std::unique_ptr<RedisConnection>> connection =
+      RedisConnection::Connect(address);
+  if (!connection.ok()) return connection.status();
+  return std::make_unique<RedisReader>(std::move(*connection), job);
+}
+
+}  // namespace progress::bench

@@ -1,0 +1,94 @@
+// progress-bench flood: write load, with the server's cost when its pid is
+// given, and a check that it counted every message.
+#include <cstdio>
+
+#include "absl/flags/flag.h"
+#include "bench_flags.h"
+#include "bench_report.h"
+#include "bench_stats.h"
+#include "bench_target.h"
+#include "flood.h"
+
+namespace progress::bench {
+
+int RunFloodMode() {
+  const std::optional<Target> target = TargetFromFlags();
+  if (!target) return 2;
+  FloodOptions options;
+  options.address = target->address;
+  options.security = target->security;
+  options.job = absl::GetFlag(FLAGS_job);
+  options.streams = absl::GetFlag(FLAGS_streams);
+  options.threads = absl::GetFlag(FLAGS_threads);
+  options.records = absl::GetFlag(FLAGS_records);
+  options.duration = options.records > 0 ? absl::InfiniteDuration()
+                                         : absl::GetFlag(FLAGS_duration);
+  options.stream_interval = absl::GetFlag(FLAGS_stream_interval);
+  options.pipeline = absl::GetFlag(FLAGS_pipeline);
+  if (options.streams < 1 || options.threads < 1 ||
+      options.stream_interval < absl::ZeroDuration()) {
+    std::fprintf(stderr,
+                 "progress-bench: --streams and --threads must be positive, "
+                 "--stream_interval not negative\n");
+    return 2;
+  }
+  const int pid = absl::GetFlag(FLAGS_daemon_pid);
+  const uint64_t idle_rss = pid ? ResidentBytes(pid) : 0;
+  uint64_t open_rss = 0;
+  if (pid) options.while_open = [&] { open_rss = ResidentBytes(pid); };
+
+  absl::StatusOr<std::unique_ptr<CounterReader>> reader = MakeCounterReader(
+      target->backend, target->address, options.job, target->security);
+  absl::StatusOr<uint64_t> before =
+      reader.ok() ? (*reader)->Read() : reader.status();
+  if (!before.ok()) {
+    std::fprintf(stderr, "progress-bench: cannot read the count: %s\n",
+                 before.status().ToString().c_str());
+    return 1;
+  }
+  const double cpu_before = pid ? CpuSeconds(pid) : 0;
+  const FloodResult result = target->backend == Backend::kRedis
+                                 ? RunRedisFlood(options)
+                                 : RunProgressdFlood(options);
+  const double cpu = pid ? CpuSeconds(pid) - cpu_before : 0;
+  const absl::StatusOr<uint64_t> after = (*reader)->Read();
+  const bool exact = after.ok() && result.failed_streams == 0 &&
+                     *after - *before == result.messages;
+
+  Report report("flood");
+  report.AddText("backend", absl::GetFlag(FLAGS_backend), "backend");
+  report.Add("streams", options.streams, "", "streams (clients)");
+  report.Add("stream_interval_ms",
+             absl::ToDoubleMilliseconds(options.stream_interval), "ms",
+             "interval per stream (0: unpaced)");
+  report.Add("messages", result.messages, "", "messages sent");
+  report.Add("seconds", result.seconds, "s", "time");
+  report.Add("messages_per_second", result.messages / result.seconds, "msg/s",
+             "messages per second");
+  report.Add("counted", after.ok() ? *after - *before : 0, "",
+             "counted by the server");
+  report.Add("failed_streams", result.failed_streams, "", "failed streams");
+  report.AddText("exact", exact ? "yes" : "NO", "count exact");
+  if (pid) {
+    report.Add("server_cpu_seconds", cpu, "s", "server CPU time");
+    report.Add("server_cpu_ms_per_1000_messages",
+               cpu * 1e6 / std::max<uint64_t>(1, result.messages), "ms",
+               "server CPU per 1,000 messages");
+    report.Add("server_rss_idle_mb", idle_rss / 1e6, "MB",
+               "server resident memory before");
+    report.Add("server_rss_open_mb", open_rss / 1e6, "MB",
+               "server resident memory, all streams open");
+  }
+  report.Print(absl::GetFlag(FLAGS_json));
+  if (!result.first_error.empty()) {
+    std::fprintf(stderr, "first stream error: %s\n",
+                 result.first_error.c_str());
+  }
+  if (!after.ok()) {
+    std::fprintf(stderr, "cannot read the count afterwards: %s\n",
+                 after.status().ToString().c_str());
+  }
+  return exact ? 0 : 1;
+}
+
+}  // namespace progress::bench

@@ -58,8 +58,8 @@ void Report::Print(bool json) const {
     std::string value = row.text;
     if (!row.is_text) {
       // Counts print whole; measured values to four significant digits.
-      const bool whole = row.value == std::floor(row.value) &&
-                         std::fabs(row.value) < 1e15;
+      const bool whole =
+          row.value == std::floor(row.value) && std::fabs(row.value) < 1e15;
       value = whole ? absl::StrFormat("%.0f", row.value)
                     : absl::StrFormat("%.4g", row.value);
     }

@@ -16,6 +16,8 @@ namespace {
 
 using wire::GetCountsRequest;
 using wire::GetCountsResponse;
+using wire::StartJobRequest;
+using wire::StartJobResponse;
 
 // GetCounts as a generated stub makes it: one unary call, waited for on a
 // queue of the reader's own.
@@ -23,8 +25,31 @@ class ProgressdReader : public CounterReader {
  public:
   ProgressdReader(const std::string& address, std::string job,
                   const internal::ChannelSecurity& security)
-      : stub_(internal::DaemonChannel(address, absl::Seconds(1), security)) {
+      : channel_(internal::DaemonChannel(address, absl::Seconds(1), security)),
+        stub_(channel_) {
     request_.set_job(std::move(job));
+  }
+
+  absl::Status Create() override {
+    grpc::TemplatedGenericStub<StartJobRequest, StartJobResponse> stub(
+        channel_);
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
+    context.set_wait_for_ready(true);
+    StartJobRequest request;
+    request.set_job(request_.job());
+    StartJobResponse response;
+    grpc::Status status;
+    auto call = stub.PrepareUnaryCall(
+        &context, "/progress.v1.ProgressTracker/StartJob", request, &queue_);
+    call->StartCall();
+    call->Finish(&response, &status, this);
+    void* tag = nullptr;
+    bool ok = false;
+    if (!queue_.Next(&tag, &ok) || !ok) {
+      return absl::InternalError("StartJob did not complete");
+    }
+    return internal::FromGrpcStatus(status);
   }
 
   absl::StatusOr<uint64_t> Read() override {
@@ -48,6 +73,7 @@ class ProgressdReader : public CounterReader {
   }
 
  private:
+  std::shared_ptr<grpc::Channel> channel_;
   grpc::TemplatedGenericStub<GetCountsRequest, GetCountsResponse> stub_;
   grpc::CompletionQueue queue_;
   GetCountsRequest request_;
@@ -57,6 +83,10 @@ class RedisReader : public CounterReader {
  public:
   RedisReader(std::unique_ptr<RedisConnection> connection, std::string key)
       : connection_(std::move(connection)), key_(std::move(key)) {}
+
+  absl::Status Create() override {
+    return connection_->Call({"INCRBY", key_, "0"}).status();
+  }
 
   absl::StatusOr<uint64_t> Read() override {
     absl::StatusOr<int64_t> value = connection_->Call({"GET", key_});

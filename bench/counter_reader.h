@@ -23,6 +23,9 @@ class CounterReader {
   virtual ~CounterReader() = default;
   // The job's success count; 0 for a job nobody has counted yet.
   virtual absl::StatusOr<uint64_t> Read() = 0;
+  // Makes the job exist, as a driver does before its workers report, so
+  // reads find it (progressd: StartJob; Redis: INCRBY 0).
+  virtual absl::Status Create() = 0;
 };
 
 absl::StatusOr<std::unique_ptr<CounterReader>> MakeCounterReader(

@@ -45,6 +45,9 @@ class FloodStream {
   }
 
   void Start() {
+    // A connection attempt that loses a race with the load it starts is
+    // retried rather than failing the stream.
+    context_.set_wait_for_ready(true);
     call_ = stub_->PrepareCall(&context_, kIncrementMethod, queue_);
     step_ = Step::kStart;
     call_->StartCall(this);

@@ -26,7 +26,13 @@ int RunReadMode() {
     return 1;
   }
   // The first read connects; it is not a figure.
-  absl::StatusOr<uint64_t> first = (*reader)->Read();
+  // A read-only address (progressd --read_listen) refuses StartJob; the
+  // job is then whatever writers make of it.
+  const absl::Status created = (*reader)->Create();
+  absl::StatusOr<uint64_t> first =
+      created.ok() || absl::IsFailedPrecondition(created)
+          ? (*reader)->Read()
+          : absl::StatusOr<uint64_t>(created);
   if (!first.ok()) {
     std::fprintf(stderr, "progress-bench: first read failed: %s\n",
                  first.status().ToString().c_str());

@@ -25,9 +25,11 @@ ABSL_FLAG(std::string, tls_client_ca, "",
           "PEM CA certificate(s). With --tls_cert and --tls_key, every client "
           "must present a certificate signed by one of them (mTLS); others "
           "are refused at the handshake.");
-ABSL_FLAG(int, write_threads, 2,
+ABSL_FLAG(int, write_threads, 1,
           "Threads serving Increment streams, each with its own completion "
-          "queue.");
+          "queue. More cost more than they give on a small machine: with "
+          "gRPC 1.51 any of them may read any stream, and hands it over to "
+          "its own (BENCHMARKS.md).");
 ABSL_FLAG(int, read_threads, 1,
           "Threads serving GetCounts, ListJobs, StartJob and FinishJob, each "
           "with its own completion queue, apart from the write threads.");
@@ -150,7 +152,8 @@ absl::StatusOr<DaemonConfig> ParseDaemonFlags(int argc, char** argv) {
   absl::FlagsUsageConfig usage_config;
   usage_config.contains_help_flags = [](absl::string_view path) {
     return absl::EndsWith(path, "server/daemon_config.cc") ||
-           absl::EndsWith(path, "server/limit_flags.cc");
+           absl::EndsWith(path, "server/limit_flags.cc") ||
+           absl::EndsWith(path, "server/read_flags.cc");
   };
   absl::SetFlagsUsageConfig(usage_config);
   absl::SetProgramUsageMessage(
@@ -202,6 +205,9 @@ absl::StatusOr<DaemonConfig> ParseDaemonFlags(int argc, char** argv) {
   absl::StatusOr<StreamLimits> stream_limits = StreamLimitsFromFlags();
   if (!stream_limits.ok()) return stream_limits.status();
   config.server.stream_limits = *stream_limits;
+  absl::StatusOr<ReadServingConfig> reads = ReadServingFromFlags();
+  if (!reads.ok()) return reads.status();
+  config.reads = *std::move(reads);
   return config;
 }
 

@@ -7,6 +7,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "read_flags.h"
 #include "registry/job_registry.h"
 #include "rpc/progress_server.h"
 #include "rpc/server_tls.h"
@@ -30,6 +31,7 @@ struct DaemonConfig {
   // Empty: no state file; counts live in memory only.
   std::string state_file;
   absl::Duration snapshot_interval = absl::Seconds(1);
+  ReadServingConfig reads;
 };
 
 // Parses argv with progressd's flags (--help lists them) and checks them.

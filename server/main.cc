@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "daemon_config.h"
 #include "daemon_logging.h"
@@ -17,6 +18,8 @@
 #include "metrics/civetweb_tls.h"
 #include "metrics/metrics_collector.h"
 #include "metrics/metrics_endpoint.h"
+#include "read_server_main.h"
+#include "read_serving.h"
 #include "rpc/progress_server.h"
 #include "rpc/server_tls.h"
 #include "second_signal.h"
@@ -55,6 +58,11 @@ int main(int argc, char** argv) {
   // Before any thread exists, so that every thread inherits the mask.
   const progress::StopSignals stop_signals;
   const progress::AsyncDaemonLog async_log;
+  // Debian builds Abseil without NDEBUG, which leaves Mutex's lock-order
+  // graph on: every lock and unlock takes one process-wide lock to record
+  // it, serializing the completion-queue threads (BENCHMARKS.md, "Ingest").
+  // The sanitizer builds still find races and deadlocks.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
 
   absl::StatusOr<progress::DaemonConfig> parsed =
       progress::ParseDaemonFlags(argc, argv);
@@ -70,6 +78,13 @@ int main(int argc, char** argv) {
   const char* const security = !tls_on                  ? "plaintext"
                                : tls->client_ca.empty() ? "TLS"
                                                         : "mTLS";
+  if (config.reads.server_fd >= 0) {
+    return progress::RunReadServer(
+        {config.reads.server_fd, config.reads.listen,
+         config.registry.limits.max_job_name_bytes,
+         tls_on ? progress::ServerTlsCredentials(*tls) : nullptr},
+        stop_signals);
+  }
 
   progress::JobRegistry registry(config.registry);
   std::unique_ptr<progress::DurableState> state;
@@ -150,9 +165,21 @@ int main(int argc, char** argv) {
     metrics = *std::move(endpoint);
   }
 
+  absl::StatusOr<std::unique_ptr<progress::ReadReplica>> replica =
+      progress::StartReadServing(
+          config.reads, &registry,
+          std::vector<std::string>(argv + 1, argv + argc));
+  if (!replica.ok()) {
+    server.Shutdown(absl::ZeroDuration());
+    return Fail(absl::StrCat("progressd cannot serve --read_listen: ",
+                             replica.status().ToString()));
+  }
+
   // The gRPC port file comes last: once it exists, everything is up.
   if ((metrics != nullptr &&
        !WritePortFile(config.metrics_port_file, metrics->port())) ||
+      (*replica != nullptr &&
+       !WritePortFile(config.reads.port_file, (*replica)->port())) ||
       !WritePortFile(config.port_file, server.port())) {
     server.Shutdown(absl::ZeroDuration());
     return Fail("cannot write --port_file or --metrics_port_file");
@@ -167,11 +194,16 @@ int main(int argc, char** argv) {
         bound);
   }
   spdlog::info(
-      "progressd listening on {} ({}) | metrics {} | write threads {} | read "
-      "threads {} | max jobs {} | max clients/job {} | max job name {} bytes "
+      "progressd listening on {} ({}) | reads also on {} | metrics {} | "
+      "write threads {} | read threads {} | max jobs {} | max clients/job {} | "
+      "max job name {} bytes "
       "| max message {} bytes | rate window {} | state file {} | shutdown "
       "delay {} | shutdown grace {}",
       bound, security,
+      *replica != nullptr
+          ? absl::StrCat(BoundAddress(config.reads.listen, (*replica)->port()),
+                         " (progressd-reads)")
+          : std::string("none"),
       metrics ? absl::StrCat(metrics->scheme(), "://",
                              BoundAddress(metrics_listen, metrics->port()),
                              "/metrics")
@@ -211,7 +243,10 @@ int main(int argc, char** argv) {
       stop_signals, state != nullptr ? &state->snapshotter() : nullptr);
   // civetweb takes up to about two seconds to stop; let it do so while the
   // gRPC side drains, so the whole shutdown stays within the grace.
-  std::thread stop_metrics([&metrics] { metrics.reset(); });
+  std::thread stop_metrics([&metrics, &replica] {
+    replica->reset();
+    metrics.reset();
+  });
   server.Shutdown(grace);
   stop_metrics.join();
   int exit_code = 0;

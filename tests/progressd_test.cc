@@ -52,7 +52,11 @@ TEST(ProgressdTest, HelpDocumentsEveryFlagWithItsDefault) {
                            "--stream_idle_timeout",
                            "--keepalive_time",
                            "--keepalive_timeout",
-                           "--max_connection_idle"}) {
+                           "--max_connection_idle",
+                           "--read_listen",
+                           "--read_port_file",
+                           "--read_publish_interval",
+                           "--write_nice"}) {
     EXPECT_THAT(run.output, HasSubstr(flag)) << flag;
   }
   EXPECT_THAT(run.output, HasSubstr("default: \"127.0.0.1:50051\""));
@@ -69,7 +73,7 @@ TEST(ProgressdTest, HelpDocumentsEveryFlagWithItsDefault) {
        at = run.output.find("default:", at + 1)) {
     ++defaults;
   }
-  EXPECT_EQ(flags, 28u);
+  EXPECT_EQ(flags, 32u);
   EXPECT_EQ(defaults, flags);
 }
 

@@ -13,6 +13,7 @@
 #include "rpc/read_handlers.h"
 #include "rpc/rejection_log.h"
 #include "rpc/unary_call.h"
+#include "thread_name.h"
 
 namespace progress {
 namespace {
@@ -114,24 +115,29 @@ absl::Status ProgressServer::Start() {
                                &stats_};
     for (int i = 0; i < kPendingCallsPerQueue; ++i) ArmReadCalls(context);
   }
-  for (auto& queue : write_queues_) {
-    threads_.emplace_back(&ProgressServer::ServeQueue, this, queue.get());
+  for (size_t i = 0; i < write_queues_.size(); ++i) {
+    threads_.emplace_back(&ProgressServer::ServeQueue, this,
+                          write_queues_[i].get(), absl::StrCat("write-", i));
   }
-  for (auto& queue : read_queues_) {
-    threads_.emplace_back(&ProgressServer::ServeQueue, this, queue.get());
+  for (size_t i = 0; i < read_queues_.size(); ++i) {
+    threads_.emplace_back(&ProgressServer::ServeQueue, this,
+                          read_queues_[i].get(), absl::StrCat("read-", i));
   }
   sampler_ = std::thread(&ProgressServer::SampleRatesUntilStopped, this);
   running_ = true;
   return absl::OkStatus();
 }
 
-void ProgressServer::ServeQueue(grpc::ServerCompletionQueue* queue) {
+void ProgressServer::ServeQueue(grpc::ServerCompletionQueue* queue,
+                                const std::string& name) {
+  NameThisThread(name);
   void* tag = nullptr;
   bool ok = false;
   while (queue->Next(&tag, &ok)) static_cast<CallTag*>(tag)->Proceed(ok);
 }
 
 void ProgressServer::SampleRatesUntilStopped() {
+  NameThisThread("sampler");
   while (!stop_sampler_.WaitForNotificationWithTimeout(
       options_.rate_sample_interval)) {
     registry_->SampleRates();

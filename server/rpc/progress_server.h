@@ -27,7 +27,7 @@ struct ServerOptions {
   // host:port to listen on; port 0 picks a free one (see port()).
   std::string listen_address = "127.0.0.1:50051";
   // Threads (each with its own completion queue) serving Increment streams.
-  int write_threads = 2;
+  int write_threads = 1;
   // Threads (each with its own completion queue) serving every other RPC.
   int read_threads = 1;
   // The largest request message accepted; larger ones fail RESOURCE_EXHAUSTED.
@@ -80,7 +80,7 @@ class ProgressServer {
   void Shutdown(absl::Duration grace);
 
  private:
-  void ServeQueue(grpc::ServerCompletionQueue* queue);
+  void ServeQueue(grpc::ServerCompletionQueue* queue, const std::string& name);
   void SampleRatesUntilStopped();
 
   const ServerOptions options_;

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "state/state_codec.h"
 #include "state/state_file.h"
+#include "thread_name.h"
 
 namespace progress {
 namespace {
@@ -133,6 +134,7 @@ void Snapshotter::AnswerAll(const absl::Status& status) {
 }
 
 void Snapshotter::Run() {
+  NameThisThread("snapshot");
   const absl::Duration max_retry =
       std::max(options_.interval, absl::Seconds(1));
   absl::Duration retry = kFirstRetry;

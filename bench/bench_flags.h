@@ -10,6 +10,7 @@
 #include "absl/time/time.h"
 
 ABSL_DECLARE_FLAG(std::string, server);
+ABSL_DECLARE_FLAG(std::string, read_server);
 ABSL_DECLARE_FLAG(std::string, backend);
 ABSL_DECLARE_FLAG(std::string, job);
 ABSL_DECLARE_FLAG(bool, json);
@@ -20,6 +21,8 @@ ABSL_DECLARE_FLAG(uint64_t, records);
 ABSL_DECLARE_FLAG(absl::Duration, stream_interval);
 ABSL_DECLARE_FLAG(int, pipeline);
 ABSL_DECLARE_FLAG(int, daemon_pid);
+ABSL_DECLARE_FLAG(std::string, metrics);
+ABSL_DECLARE_FLAG(absl::Duration, scrape_interval);
 ABSL_DECLARE_FLAG(absl::Duration, cadence);
 ABSL_DECLARE_FLAG(int, workers);
 ABSL_DECLARE_FLAG(uint64_t, items);

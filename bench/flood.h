@@ -39,6 +39,14 @@ struct FloodResult {
   double seconds = 0;      // From the first stream's start to the last end.
   int failed_streams = 0;  // Streams that did not end OK.
   std::string first_error;
+  // Sent between the last stream's start and the stop: the rate the
+  // server sustained, without the connecting at the start and the closing
+  // at the end. Zero when there was no such time.
+  uint64_t steady_messages = 0;
+  double steady_seconds = 0;
+  // Streams open when `while_open` was called (all, unless some could not
+  // connect before the duration ran out).
+  int open_when_sampled = 0;
 };
 
 // Increment streams to progressd: message n of a stream says its client's

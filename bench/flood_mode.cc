@@ -1,15 +1,50 @@
 // progress-bench flood: write load, with the server's cost when its pid is
 // given, and a check that it counted every message.
+#include <atomic>
 #include <cstdio>
+#include <thread>
 
 #include "absl/flags/flag.h"
+#include "absl/synchronization/notification.h"
 #include "bench_flags.h"
 #include "bench_report.h"
 #include "bench_stats.h"
 #include "bench_target.h"
 #include "flood.h"
+#include "http_get.h"
 
 namespace progress::bench {
+namespace {
+
+// Scrapes /metrics on `port` every interval until told to stop.
+class Scraper {
+ public:
+  Scraper(int port, absl::Duration interval)
+      : thread_([this, port, interval] {
+          while (!stop_.WaitForNotificationWithTimeout(interval)) {
+            if (auto body = testing::HttpGet(port, "/metrics")) {
+              ++scrapes_;
+              bytes_ += body->size();
+            }
+          }
+        }) {}
+  void Stop() {
+    stop_.Notify();
+    thread_.join();
+  }
+  int scrapes() const { return scrapes_; }
+  double kib_each() const {
+    return scrapes_ == 0 ? 0 : bytes_ / 1024.0 / scrapes_;
+  }
+
+ private:
+  absl::Notification stop_;
+  std::atomic<int> scrapes_{0};
+  std::atomic<size_t> bytes_{0};
+  std::thread thread_;
+};
+
+}  // namespace
 
 int RunFloodMode() {
   const std::optional<Target> target = TargetFromFlags();
@@ -46,10 +81,18 @@ int RunFloodMode() {
                  before.status().ToString().c_str());
     return 1;
   }
+  const std::string metrics = absl::GetFlag(FLAGS_metrics);
+  std::unique_ptr<Scraper> scraper;
+  if (!metrics.empty()) {
+    scraper = std::make_unique<Scraper>(
+        std::atoi(metrics.substr(metrics.rfind(':') + 1).c_str()),
+        absl::GetFlag(FLAGS_scrape_interval));
+  }
   const double cpu_before = pid ? CpuSeconds(pid) : 0;
   const FloodResult result = target->backend == Backend::kRedis
                                  ? RunRedisFlood(options)
                                  : RunProgressdFlood(options);
+  if (scraper) scraper->Stop();
   const double cpu = pid ? CpuSeconds(pid) - cpu_before : 0;
   const absl::StatusOr<uint64_t> after = (*reader)->Read();
   const bool exact = after.ok() && result.failed_streams == 0 &&
@@ -63,8 +106,13 @@ int RunFloodMode() {
              "interval per stream (0: unpaced)");
   report.Add("messages", result.messages, "", "messages sent");
   report.Add("seconds", result.seconds, "s", "time");
-  report.Add("messages_per_second", result.messages / result.seconds, "msg/s",
-             "messages per second");
+  // Redis connects before its clock starts; progressd's streams are timed
+  // once all are open.
+  const bool steady = result.steady_seconds > 0.1;
+  report.Add("messages_per_second",
+             steady ? result.steady_messages / result.steady_seconds
+                    : result.messages / result.seconds,
+             "msg/s", "messages per second, all streams open");
   report.Add("counted", after.ok() ? *after - *before : 0, "",
              "counted by the server");
   report.Add("failed_streams", result.failed_streams, "", "failed streams");
@@ -77,7 +125,13 @@ int RunFloodMode() {
     report.Add("server_rss_idle_mb", idle_rss / 1e6, "MB",
                "server resident memory before");
     report.Add("server_rss_open_mb", open_rss / 1e6, "MB",
-               "server resident memory, all streams open");
+               "server resident memory, streams open");
+    report.Add("streams_open_at_rss", result.open_when_sampled, "",
+               "streams open then");
+  }
+  if (scraper) {
+    report.Add("scrapes", scraper->scrapes(), "", "/metrics scrapes meanwhile");
+    report.Add("scrape_kib", scraper->kib_each(), "KiB", "size of each");
   }
   report.Print(absl::GetFlag(FLAGS_json));
   if (!result.first_error.empty()) {

@@ -28,6 +28,7 @@ class FloodRun {
   bool stopped() const { return stop_.load(std::memory_order_relaxed); }
 
   void CountMessage() { messages_.fetch_add(1, std::memory_order_relaxed); }
+  uint64_t messages() const { return messages_.load(); }
   void CountOpen() { open_.fetch_add(1, std::memory_order_relaxed); }
   int open() const { return open_.load(); }
 
@@ -43,7 +44,12 @@ class FloodRun {
 
   FloodResult Result(double seconds) {
     absl::MutexLock lock(&mutex_);
-    return {messages_.load(), seconds, failed_, first_error_};
+    FloodResult result;
+    result.messages = messages_.load();
+    result.seconds = seconds;
+    result.failed_streams = failed_;
+    result.first_error = first_error_;
+    return result;
   }
 
  private:
@@ -59,8 +65,9 @@ class FloodRun {
 
 // Waits until every stream is open (or the run stops), calls
 // `options.while_open`, then waits out the duration or the budget and stops
-// the run. Returns when the streams have been told to stop.
-void SuperviseFlood(const FloodOptions& options, FloodRun& run, int streams);
+// the run. Returns, once the streams have been told to stop, how many were
+// open when while_open was called.
+int SuperviseFlood(const FloodOptions& options, FloodRun& run, int streams);
 
 }  // namespace progress::bench
 

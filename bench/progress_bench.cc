@@ -25,6 +25,9 @@
 ABSL_FLAG(std::string, server, "",
           "The daemon (or, with --backend=redis, the redis-server) to load, "
           "host:port. Required, except by worker-cost.");
+ABSL_FLAG(std::string, read_server, "",
+          "staleness: read the counts here (progressd's --read_listen) "
+          "rather than at --server.");
 ABSL_FLAG(std::string, backend, "progressd",
           "progressd, or redis (flood, read, job): the same workload as "
           "INCRBY and GET on the job's key.");
@@ -36,7 +39,8 @@ ABSL_FLAG(int, threads, 2, "flood: threads driving the streams.");
 ABSL_FLAG(absl::Duration, duration, absl::Seconds(5),
           "flood, read: how long to run (flood: unless --records is set).");
 ABSL_FLAG(uint64_t, records, 0,
-          "flood: stop after this many messages in all (0: run --duration).");
+          "flood: stop after this many messages in all (0: run --duration); "
+          "worker-cost: adds per thread and run (0: 20,000,000).");
 ABSL_FLAG(absl::Duration, stream_interval, absl::ZeroDuration(),
           "flood: each stream sends one message this often (0: as fast as "
           "it can; 100ms: what a client at the default flush interval "
@@ -47,6 +51,12 @@ ABSL_FLAG(int, pipeline, 16,
 ABSL_FLAG(int, daemon_pid, 0,
           "flood: the server's pid, to report its CPU per 1,000 messages and "
           "its resident memory.");
+ABSL_FLAG(std::string, metrics, "",
+          "flood: also scrape this /metrics address (host:port, plain HTTP) "
+          "every --scrape_interval meanwhile, to see what scrapes cost a "
+          "flood (run once without to compare).");
+ABSL_FLAG(absl::Duration, scrape_interval, absl::Seconds(1),
+          "flood with --metrics: time between scrapes.");
 ABSL_FLAG(absl::Duration, cadence, absl::Milliseconds(2),
           "read: time one read this often, as a dashboard polling hard.");
 ABSL_FLAG(int, workers, 2, "job: worker threads of the batch job.");

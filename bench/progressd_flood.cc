@@ -32,8 +32,9 @@ constexpr char kIncrementMethod[] = "/progress.v1.ProgressTracker/Increment";
 class FloodStream {
  public:
   FloodStream(const FloodOptions& options, std::string client_id,
-              absl::Duration phase, grpc::CompletionQueue* queue, FloodRun* run)
-      : options_(options), queue_(queue), run_(run) {
+              absl::Duration phase, absl::Duration time_limit,
+              grpc::CompletionQueue* queue, FloodRun* run)
+      : options_(options), queue_(queue), run_(run), time_limit_(time_limit) {
     grpc::ChannelArguments args;
     // A connection per simulated client, as separate processes would have.
     args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
@@ -48,6 +49,9 @@ class FloodStream {
     // A connection attempt that loses a race with the load it starts is
     // retried rather than failing the stream.
     context_.set_wait_for_ready(true);
+    // ... but a stream that cannot connect at all (the server out of file
+    // descriptors, say) fails rather than holding the run forever.
+    context_.set_deadline(absl::ToChronoTime(absl::Now() + time_limit_));
     call_ = stub_->PrepareCall(&context_, kIncrementMethod, queue_);
     step_ = Step::kStart;
     call_->StartCall(this);
@@ -82,10 +86,12 @@ class FloodStream {
   enum class Step { kStart, kWrite, kWait, kWritesDone, kRead, kFinish };
 
   void WriteWhenDue() {
-    if (options_.stream_interval > absl::ZeroDuration() && sent_ > 0) {
-      next_due_ += options_.stream_interval;
-    }
     const absl::Time now = absl::Now();
+    if (options_.stream_interval > absl::ZeroDuration() && sent_ > 0) {
+      // A client that fell behind sends its next message now, not every
+      // one it missed: the library sends at most one per interval.
+      next_due_ = std::max(next_due_ + options_.stream_interval, now);
+    }
     if (next_due_ > now && !run_->stopped()) {
       step_ = Step::kWait;
       alarm_.Set(queue_, absl::ToChronoTime(next_due_), this);
@@ -113,6 +119,7 @@ class FloodStream {
   const FloodOptions& options_;
   grpc::CompletionQueue* const queue_;
   FloodRun* const run_;
+  const absl::Duration time_limit_;
   std::unique_ptr<IncrementStub> stub_;
   grpc::ClientContext context_;
   IncrementRequest request_;
@@ -137,17 +144,20 @@ FloodResult RunProgressdFlood(const FloodOptions& options) {
     queues.push_back(std::make_unique<grpc::CompletionQueue>());
   }
   const std::string run_id = absl::StrCat(absl::ToUnixNanos(absl::Now()));
+  // Long enough for any run to end on its own; then a stream has failed.
+  const absl::Duration time_limit = options.records > 0
+                                        ? absl::Minutes(10)
+                                        : options.duration + absl::Minutes(1);
   std::vector<std::unique_ptr<FloodStream>> streams;
   for (int s = 0; s < options.streams; ++s) {
     // Spread paced streams evenly over the interval, as independent
     // clients' timers would be.
     const absl::Duration phase = options.stream_interval * s / options.streams;
     streams.push_back(std::make_unique<FloodStream>(
-        options, absl::StrCat("bench-", run_id, "-", s), phase,
+        options, absl::StrCat("bench-", run_id, "-", s), phase, time_limit,
         queues[s % thread_count].get(), &run));
   }
   const absl::Time start = absl::Now();
-  for (auto& stream : streams) stream->Start();
   std::vector<std::thread> threads;
   for (auto& queue : queues) {
     threads.emplace_back([queue = queue.get()] {
@@ -157,20 +167,42 @@ FloodResult RunProgressdFlood(const FloodOptions& options) {
         static_cast<FloodStream*>(tag)->Proceed(ok);
     });
   }
-  SuperviseFlood(options, run, options.streams);
+  // Connect in waves, as a real job's clients start over time: thousands of
+  // connects in one instant overflow the listen backlog, are retried, and
+  // leave the server holding sockets twice over.
+  constexpr int kWave = 256;
+  for (int s = 0; s < options.streams; ++s) {
+    streams[s]->Start();
+    if ((s + 1) % kWave != 0) continue;
+    const absl::Time give_up = absl::Now() + absl::Seconds(2);
+    while (run.open() + run.ended() < s + 1 - kWave / 2 &&
+           absl::Now() < give_up) {
+      absl::SleepFor(absl::Milliseconds(1));
+    }
+  }
+  const absl::Time ramped = absl::Now();
+  const uint64_t ramp_messages = run.messages();
+  const int open_when_sampled = SuperviseFlood(options, run, options.streams);
+  const absl::Time stopped = absl::Now();
+  const uint64_t steady_messages = run.messages() - ramp_messages;
   while (run.ended() < options.streams) absl::SleepFor(absl::Milliseconds(1));
-  const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  FloodResult result = run.Result(absl::ToDoubleSeconds(absl::Now() - start));
+  result.steady_messages = steady_messages;
+  result.open_when_sampled = open_when_sampled;
+  result.steady_seconds = absl::ToDoubleSeconds(stopped - ramped);
   for (auto& queue : queues) queue->Shutdown();
   for (auto& thread : threads) thread.join();
-  return run.Result(seconds);
+  return result;
 }
 
-void SuperviseFlood(const FloodOptions& options, FloodRun& run, int streams) {
+int SuperviseFlood(const FloodOptions& options, FloodRun& run, int streams) {
   const absl::Time end = absl::Now() + options.duration;
+  int open_when_sampled = 0;
   if (options.while_open) {
     while (run.open() < streams && run.ended() == 0 && absl::Now() < end) {
       absl::SleepFor(absl::Milliseconds(5));
     }
+    open_when_sampled = run.open();
     options.while_open();
   }
   // A record budget ends the run when the streams have used it up.
@@ -178,6 +210,7 @@ void SuperviseFlood(const FloodOptions& options, FloodRun& run, int streams) {
     absl::SleepFor(std::min(absl::Milliseconds(10), end - absl::Now()));
   }
   run.Stop();
+  return open_when_sampled;
 }
 
 }  // namespace progress::bench

@@ -44,7 +44,8 @@ void DriveConnections(const FloodOptions& options,
         ++commands;
       }
       if (commands == 0) break;
-      paced_connection.next_due += options.stream_interval;
+      paced_connection.next_due =
+          std::max(paced_connection.next_due + options.stream_interval, now);
       sent.emplace_back(&paced_connection, commands);
     }
     for (auto& [paced_connection, commands] : sent) {
@@ -100,9 +101,13 @@ FloodResult RunRedisFlood(const FloodOptions& options) {
     threads.emplace_back(
         [&options, &share, &run] { DriveConnections(options, share, run); });
   }
-  SuperviseFlood(options, run, thread_count);
+  const int open_threads = SuperviseFlood(options, run, thread_count);
   for (auto& thread : threads) thread.join();
-  return run.Result(absl::ToDoubleSeconds(absl::Now() - start));
+  FloodResult result = run.Result(absl::ToDoubleSeconds(absl::Now() - start));
+  // Connections are made before the clock starts; open ones are those of
+  // the threads that sent.
+  result.open_when_sampled = open_threads == thread_count ? options.streams : 0;
+  return result;
 }
 
 }  // namespace progress::bench

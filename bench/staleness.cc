@@ -35,8 +35,10 @@ int RunStalenessMode() {
   options.target = target->address;
   Client client(options);
   Job job = client.GetJob(job_name);
+  const std::string read_server = absl::GetFlag(FLAGS_read_server);
   absl::StatusOr<std::unique_ptr<CounterReader>> reader = MakeCounterReader(
-      Backend::kProgressd, target->address, job_name, target->security);
+      Backend::kProgressd, read_server.empty() ? target->address : read_server,
+      job_name, target->security);
   if (!reader.ok()) {
     std::fprintf(stderr, "progress-bench: %s\n",
                  reader.status().ToString().c_str());

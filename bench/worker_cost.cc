@@ -20,27 +20,28 @@
 namespace progress::bench {
 namespace {
 
-constexpr uint64_t kOpsPerThread = 20'000'000;
+constexpr uint64_t kDefaultOpsPerThread = 20'000'000;
 constexpr int kRuns = 5;
 
 // Nanoseconds one thread takes per call of `op` while `threads` threads
 // call it at once; the median of kRuns.
-double NanosPerOp(int threads, const std::function<void()>& op) {
+double NanosPerOp(int threads, uint64_t ops_per_thread,
+                  const std::function<void()>& op) {
   std::vector<double> runs;
   for (int run = 0; run < kRuns; ++run) {
     absl::Barrier* start = new absl::Barrier(threads + 1);
     std::vector<std::thread> pool;
     for (int t = 0; t < threads; ++t) {
-      pool.emplace_back([&op, start] {
+      pool.emplace_back([&op, start, ops_per_thread] {
         start->Block();
-        for (uint64_t i = 0; i < kOpsPerThread; ++i) op();
+        for (uint64_t i = 0; i < ops_per_thread; ++i) op();
       });
     }
     if (start->Block()) delete start;
     const absl::Time begin = absl::Now();
     for (auto& thread : pool) thread.join();
     runs.push_back(absl::ToDoubleNanoseconds(absl::Now() - begin) /
-                   kOpsPerThread);
+                   ops_per_thread);
   }
   std::sort(runs.begin(), runs.end());
   return runs[runs.size() / 2];
@@ -66,13 +67,17 @@ int RunWorkerCostMode() {
                    absl::ToUnixNanos(absl::Now()));
   Job job = client.GetJob(job_name);
   std::atomic<uint64_t> bare{0};
+  const uint64_t ops = absl::GetFlag(FLAGS_records) > 0
+                           ? absl::GetFlag(FLAGS_records)
+                           : kDefaultOpsPerThread;
 
   Report report("worker-cost");
   for (int threads : {1, 2}) {
     const double add_success =
-        NanosPerOp(threads, [&job] { job.AddSuccess(1); });
-    const double fetch_add = NanosPerOp(
-        threads, [&bare] { bare.fetch_add(1, std::memory_order_relaxed); });
+        NanosPerOp(threads, ops, [&job] { job.AddSuccess(1); });
+    const double fetch_add = NanosPerOp(threads, ops, [&bare] {
+      bare.fetch_add(1, std::memory_order_relaxed);
+    });
     const std::string suffix = absl::StrCat("_", threads, "_thread");
     report.Add("add_success_ns" + suffix, add_success, "ns",
                absl::StrCat("AddSuccess, ", threads, " thread(s)"));
@@ -81,7 +86,7 @@ int RunWorkerCostMode() {
     report.Add("ratio" + suffix, add_success / fetch_add, "x",
                "AddSuccess / fetch_add (goal <= 2)");
   }
-  const uint64_t added = 3ull * kRuns * kOpsPerThread;  // 1 + 2 threads.
+  const uint64_t added = 3ull * kRuns * ops;  // 1 + 2 threads.
   bool exact = true;
   if (!target->address.empty()) {
     const Status flushed = client.Flush(std::chrono::seconds(30));

@@ -12,8 +12,9 @@
 #                           for tests/fuzz)
 #   --without-benchmarks    leave out Google Benchmark
 #   --with-test-tools       also the servers the end-to-end tests run
-#                           (Prometheus) and what the deployment checks read
-#                           YAML with (python3-yaml)
+#                           (Prometheus, and Redis for bench/compare), what
+#                           the deployment checks read YAML with
+#                           (python3-yaml), and gnuplot for bench/plot
 #   --with-container-tools  also what deploy/container-test uses to build and
 #                           run the image without a Docker engine (podman, see
 #                           the README's "Container image")
@@ -29,7 +30,7 @@ test_packages=(libgtest-dev libgmock-dev python3 curl procps openssl
   python3-pytest python3-grpcio python3-protobuf python3-venv
   clang libclang-rt-dev)
 benchmark_packages=(libbenchmark-dev)
-test_tool_packages=(prometheus python3-yaml)
+test_tool_packages=(prometheus python3-yaml redis-server gnuplot-nox)
 container_tool_packages=(
   podman buildah runc debootstrap uidmap slirp4netns fuse-overlayfs
 )

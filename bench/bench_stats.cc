@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <iterator>
 #include <sstream>
@@ -15,9 +16,11 @@ Percentiles Summarize(std::vector<absl::Duration> latencies) {
   result.samples = latencies.size();
   if (latencies.empty()) return result;
   std::sort(latencies.begin(), latencies.end());
+  // Nearest rank: the smallest value at least a fraction q of all reach.
   auto at = [&](double q) {
-    return latencies[std::min(latencies.size() - 1,
-                              static_cast<size_t>(q * latencies.size()))];
+    const size_t rank = static_cast<size_t>(
+        std::ceil(q * static_cast<double>(latencies.size())));
+    return latencies[std::clamp<size_t>(rank, 1, latencies.size()) - 1];
   };
   result.p50 = at(0.50);
   result.p90 = at(0.90);
@@ -42,6 +45,14 @@ double CpuSeconds(int pid) {
     if (index == 15) stime = std::stoull(field);
   }
   return static_cast<double>(utime + stime) / sysconf(_SC_CLK_TCK);
+}
+
+std::vector<int> WithChildren(int pid) {
+  std::vector<int> pids = {pid};
+  std::ifstream children("/proc/" + std::to_string(pid) + "/task/" +
+                         std::to_string(pid) + "/children");
+  for (int child; children >> child;) pids.push_back(child);
+  return pids;
 }
 
 uint64_t ResidentBytes(int pid) {

@@ -25,6 +25,9 @@ double CpuSeconds(int pid);
 // Process `pid`'s resident set size in bytes (VmRSS); 0 if it cannot be read.
 uint64_t ResidentBytes(int pid);
 
+// `pid` and the processes it started (progressd's read server).
+std::vector<int> WithChildren(int pid);
+
 }  // namespace progress::bench
 
 #endif  // PROGRESS_BENCH_BENCH_STATS_H_

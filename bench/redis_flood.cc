@@ -104,8 +104,7 @@ FloodResult RunRedisFlood(const FloodOptions& options) {
   const int open_threads = SuperviseFlood(options, run, thread_count);
   for (auto& thread : threads) thread.join();
   FloodResult result = run.Result(absl::ToDoubleSeconds(absl::Now() - start));
-  // Connections are made before the clock starts; open ones are those of
-  // the threads that sent.
+  // Open connections are those of the threads that sent.
   result.open_when_sampled = open_threads == thread_count ? options.streams : 0;
   return result;
 }

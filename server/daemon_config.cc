@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -162,7 +163,14 @@ absl::StatusOr<DaemonConfig> ParseDaemonFlags(int argc, char** argv) {
       "Usage: progressd [--listen=127.0.0.1:50051] [flags]\n"
       "Exit codes: 0 stopped by SIGTERM/SIGINT; 2 bad flags or cannot "
       "serve; 3 --state_file unusable; 4 the last snapshot failed.");
-  absl::ParseCommandLine(argc, argv);
+  const std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
+  if (positional.size() > 1) {
+    // Everything after a bare "--" lands here, unseen: refuse it, so a flag
+    // given there is not silently ignored.
+    return absl::InvalidArgumentError(
+        absl::StrCat("progressd takes flags only, not '", positional[1],
+                     "' (anything after a bare --)"));
+  }
 
   DaemonConfig config;
   const std::string level = absl::GetFlag(FLAGS_log_level);

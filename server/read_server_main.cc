@@ -31,8 +31,8 @@ int RunReadServer(const ReadServerConfig& config, const StopSignals& signals) {
     spdlog::critical("read server: {}", region.status().ToString());
     return 1;
   }
-  // The stop signals arrive through `signals` when the daemon goes, too.
-  prctl(PR_SET_PDEATHSIG, SIGTERM);
+  // The daemon stops it with kReadServerStopSignal, and so does its death.
+  prctl(PR_SET_PDEATHSIG, kReadServerStopSignal);
   if (getppid() != region->daemon_pid()) return 0;  // Already gone.
 
   ReplicaJobs jobs(&*region);
@@ -64,7 +64,7 @@ int RunReadServer(const ReadServerConfig& config, const StopSignals& signals) {
     return 1;
   }
   region->set_port(port);
-  signals.Wait();
+  signals.WaitForReadServerStop();
   health.ReportNotServing();
   health.EndWatches();
   server->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(1)));

@@ -12,7 +12,7 @@ namespace progress {
 namespace {
 
 // Linux keeps a nice value per thread; a thread starts with its creator's.
-void LowerEveryThread(int nice) {
+void LowerEveryThreadBut(int nice, pid_t spared) {
   DIR* tasks = opendir("/proc/self/task");
   if (tasks == nullptr) {
     spdlog::warn("--write_nice not applied: cannot list /proc/self/task");
@@ -20,7 +20,7 @@ void LowerEveryThread(int nice) {
   }
   while (const dirent* entry = readdir(tasks)) {
     const int tid = std::atoi(entry->d_name);
-    if (tid <= 0) continue;
+    if (tid <= 0 || tid == spared) continue;
     const int current = getpriority(PRIO_PROCESS, static_cast<id_t>(tid));
     if (setpriority(PRIO_PROCESS, static_cast<id_t>(tid), current + nice) !=
         0) {
@@ -47,7 +47,10 @@ absl::StatusOr<std::unique_ptr<ReadReplica>> StartReadServing(
     if (!started.ok()) return started.status();
     replica = *std::move(started);
   }
-  if (config.write_nice > 0) LowerEveryThread(config.write_nice);
+  if (config.write_nice > 0) {
+    LowerEveryThreadBut(config.write_nice,
+                        replica != nullptr ? replica->publisher_tid() : 0);
+  }
   return replica;
 }
 

@@ -10,7 +10,19 @@ StopSignals::StopSignals() {
   sigemptyset(&set_);
   sigaddset(&set_, SIGTERM);
   sigaddset(&set_, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &set_, nullptr);
+  sigset_t blocked = set_;
+  // The read server's stop signal (read_server_main.cc), blocked in every
+  // thread of every progressd so that it is only ever taken by sigwait.
+  sigaddset(&blocked, kReadServerStopSignal);
+  pthread_sigmask(SIG_BLOCK, &blocked, nullptr);
+}
+
+void StopSignals::WaitForReadServerStop() const {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, kReadServerStopSignal);
+  int signal_number = 0;
+  sigwait(&set, &signal_number);
 }
 
 int StopSignals::Wait() const {

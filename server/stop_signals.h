@@ -14,6 +14,13 @@ namespace progress {
 // the kernel drops a signal sent to a PID namespace's init when its action
 // is the default, but never a blocked one (deploy/container-test sends
 // SIGTERM both from outside and from inside).
+// What progressd's read server (--read_listen) stops on: sent by the daemon
+// that started it, at its shutdown or death (PR_SET_PDEATHSIG), and by
+// nothing else; a SIGTERM or SIGINT sent to the whole process group (Ctrl-C,
+// systemd) is the daemon's to act on, and the read server serves on through
+// --shutdown_delay.
+inline constexpr int kReadServerStopSignal = SIGUSR1;
+
 class StopSignals {
  public:
   StopSignals();
@@ -23,6 +30,9 @@ class StopSignals {
 
   // Waits up to `timeout` for another; true if one came.
   bool WaitFor(absl::Duration timeout) const;
+
+  // Waits for kReadServerStopSignal.
+  void WaitForReadServerStop() const;
 
  private:
   sigset_t set_;

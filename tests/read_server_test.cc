@@ -263,11 +263,114 @@ TEST(ReadServerTest, WriteNiceLowersTheDaemonButNotItsReadServer) {
   const CommandResult tasks =
       RunCommand(absl::StrCat("ls /proc/", daemon, "/task"));
   std::istringstream tids(tasks.output);
-  for (pid_t tid; tids >> tid;) EXPECT_EQ(NiceOf(tid), 7) << tid;
+  for (pid_t tid; tids >> tid;) {
+    std::string name;
+    std::ifstream(absl::StrCat("/proc/", daemon, "/task/", tid, "/comm")) >>
+        name;
+    // The publisher also starts the read server again, which would inherit
+    // its priority: it keeps normal.
+    EXPECT_EQ(NiceOf(tid), name == "publish" ? 0 : 7) << name;
+  }
   EXPECT_EQ(NiceOf(serving.read_server_pid()), 0);
 }
 
+TEST(ReadServerTest, ARestartedReadServerKeepsNormalPriority) {
+  ReadServing serving({"--write_nice=7"});
+  const pid_t first = serving.read_server_pid();
+  ASSERT_EQ(kill(first, SIGKILL), 0);
+  pid_t second = 0;
+  const absl::Time deadline = absl::Now() + absl::Seconds(5);
+  while ((second == 0 || second == first) && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(10));
+    second = serving.read_server_pid();
+  }
+  ASSERT_NE(second, first);
+  EXPECT_EQ(NiceOf(second), 0);
+}
+
+TEST(ReadServerTest, AGroupSigtermLeavesReadsServedThroughTheShutdownDelay) {
+  ReadServing serving({"--shutdown_delay=2s"});
+  auto writer = serving.Writer();
+  Report(*writer, "epsilon", 5);
+  auto reader = serving.Reader();
+  ASSERT_EQ(WaitForRead(*reader, "epsilon", 5).success(), 5u);
+  // What Ctrl-C or systemd sends: every process of the group.
+  const pid_t reads = serving.read_server_pid();
+  serving.daemon().process().Signal(SIGTERM);
+  kill(reads, SIGTERM);
+  absl::SleepFor(absl::Milliseconds(500));
+  v1::Job during;
+  EXPECT_TRUE(GetCounts(*reader, "epsilon", &during).ok());
+  EXPECT_EQ(during.success(), 5u);
+  EXPECT_EQ(serving.read_server_pid(), reads);
+  EXPECT_EQ(serving.daemon().process().WaitForExit(absl::Seconds(15)), 0);
+  EXPECT_THAT(serving.daemon().process().output(),
+              ::testing::Not(HasSubstr("starting it again")));
+  EXPECT_TRUE(Gone(reads, absl::Seconds(1)));
+}
+
+TEST(ReadServerTest, ReadsFailUnavailableWhenTheDaemonStopsUpdating) {
+  ReadServing serving;
+  Report(*serving.Writer(), "zeta", 3);
+  auto reader = serving.Reader();
+  ASSERT_EQ(WaitForRead(*reader, "zeta", 3).success(), 3u);
+  serving.daemon().process().Signal(SIGSTOP);
+  absl::SleepFor(absl::Seconds(6));
+  const grpc::Status stale = GetCounts(*reader, "zeta", nullptr);
+  serving.daemon().process().Signal(SIGCONT);
+  EXPECT_EQ(stale.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_THAT(stale.error_message(), HasSubstr("has not updated"));
+  const absl::Time deadline = absl::Now() + absl::Seconds(5);
+  while (!GetCounts(*reader, "zeta", nullptr).ok() && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  EXPECT_TRUE(GetCounts(*reader, "zeta", nullptr).ok());
+}
+
+TEST(ReadServerTest, JobsRestoredBeyondTodaysLimitsAreAllOnTheReadAddress) {
+  const std::string state =
+      absl::StrCat(::testing::TempDir(), "/read-restore-", getpid());
+  std::remove(state.c_str());
+  constexpr int kJobs = 300;
+  {
+    Daemon daemon({"--state_file=" + state});
+    auto stub = ReadServing::StubTo(daemon.port());
+    for (int i = 0; i < kJobs; ++i) {
+      grpc::ClientContext context;
+      v1::StartJobRequest start;
+      start.set_job(absl::StrCat("restored-job-with-a-long-name-", 1000 + i));
+      v1::StartJobResponse started;
+      ASSERT_TRUE(stub->StartJob(&context, start, &started).ok());
+    }
+    daemon.process().Signal(SIGTERM);
+    ASSERT_EQ(daemon.process().WaitForExit(absl::Seconds(10)), 0);
+  }
+  ReadServing serving({"--state_file=" + state, "--max_jobs=10"});
+  auto reader = serving.Reader();
+  int listed = 0;
+  std::string token;
+  do {
+    grpc::ClientContext context;
+    v1::ListJobsRequest request;
+    request.set_page_size(1000);
+    request.set_page_token(token);
+    v1::ListJobsResponse page;
+    ASSERT_TRUE(reader->ListJobs(&context, request, &page).ok());
+    listed += page.jobs_size();
+    token = page.next_page_token();
+  } while (!token.empty());
+  EXPECT_EQ(listed, kJobs);
+  EXPECT_THAT(serving.daemon().process().output(),
+              ::testing::Not(HasSubstr("read server not updated")));
+  std::remove(state.c_str());
+}
+
 TEST(ReadServerTest, BadReadFlagsAreClearStartupErrors) {
+  // After a bare --, flags would be ignored unseen.
+  const CommandResult dashed = RunCommand(absl::StrCat(
+      PROGRESSD_PATH, " --listen=127.0.0.1:0 --metrics_listen= -- --x=1"));
+  EXPECT_EQ(dashed.exit_code, 2);
+  EXPECT_THAT(dashed.output, HasSubstr("takes flags only"));
   const CommandResult lone = RunCommand(
       absl::StrCat(PROGRESSD_PATH, " --listen=127.0.0.1:0 --read_port_file=x"));
   EXPECT_NE(lone.exit_code, 0);

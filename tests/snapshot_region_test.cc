@@ -9,6 +9,8 @@
 #include <string>
 #include <thread>
 
+#include "absl/time/clock.h"
+
 namespace progress {
 namespace {
 
@@ -18,8 +20,8 @@ TEST(SnapshotRegionTest, AReaderSeesTheLatestSnapshotOnce) {
   std::string bytes = "untouched";
   EXPECT_EQ(region->ReadIfNewer(0, &bytes), 0u);
   EXPECT_EQ(bytes, "untouched");
-  ASSERT_TRUE(region->Publish("first").ok());
-  ASSERT_TRUE(region->Publish("second").ok());
+  ASSERT_TRUE(region->Publish("first", absl::Now()).ok());
+  ASSERT_TRUE(region->Publish("second", absl::Now()).ok());
   EXPECT_EQ(region->ReadIfNewer(0, &bytes), 2u);
   EXPECT_EQ(bytes, "second");
   bytes = "kept";
@@ -31,8 +33,8 @@ TEST(SnapshotRegionTest, AReaderSeesTheLatestSnapshotOnce) {
 TEST(SnapshotRegionTest, ASnapshotLargerThanTheCapacityIsRefused) {
   absl::StatusOr<SnapshotRegion> region = SnapshotRegion::Create(4);
   ASSERT_TRUE(region.ok());
-  ASSERT_TRUE(region->Publish("four").ok());
-  EXPECT_EQ(region->Publish("fives").code(),
+  ASSERT_TRUE(region->Publish("four", absl::Now()).ok());
+  EXPECT_EQ(region->Publish("fives", absl::Now()).code(),
             absl::StatusCode::kResourceExhausted);
   std::string bytes;
   EXPECT_EQ(region->ReadIfNewer(0, &bytes), 1u);
@@ -46,7 +48,7 @@ TEST(SnapshotRegionTest, AnAttachedRegionSharesSnapshotsAndThePort) {
       SnapshotRegion::Attach(dup(daemon->fd()));
   ASSERT_TRUE(reads.ok()) << reads.status();
   EXPECT_EQ(reads->capacity(), 32u);
-  ASSERT_TRUE(daemon->Publish("jobs").ok());
+  ASSERT_TRUE(daemon->Publish("jobs", absl::Now()).ok());
   std::string bytes;
   EXPECT_EQ(reads->ReadIfNewer(0, &bytes), 1u);
   EXPECT_EQ(bytes, "jobs");
@@ -74,7 +76,7 @@ TEST(SnapshotRegionTest, ACopyTheWriterOverwroteIsNeverReturned) {
   std::atomic<bool> stop{false};
   std::thread writer([&] {
     for (uint64_t g = 1; !stop.load(); ++g) {
-      ASSERT_TRUE(region->Publish(SnapshotOf(g)).ok());
+      ASSERT_TRUE(region->Publish(SnapshotOf(g), absl::Now()).ok());
     }
   });
   uint64_t known = 0, reads = 0;

@@ -1,7 +1,9 @@
 #include "replica/read_replica.h"
 
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -15,12 +17,28 @@ namespace {
 // Rates and ages move with time alone; republish at least this often.
 constexpr absl::Duration kRefreshEvery = absl::Seconds(1);
 
-// The largest snapshot the limits allow: every job at the longest name,
-// plus room for the fixed fields of each.
-size_t Capacity(const RegistryLimits& limits) {
-  return (64 << 10) +
-         static_cast<size_t>(limits.max_jobs) *
-             (static_cast<size_t>(limits.max_job_name_bytes) + 160);
+// The largest snapshot the limits allow (every job at the longest name,
+// plus room for the fixed fields of each), or twice the first one: a state
+// file may hold more jobs, or longer names, than today's limits.
+size_t Capacity(const RegistryLimits& limits, size_t first_snapshot) {
+  const size_t by_limits =
+      static_cast<size_t>(limits.max_jobs) *
+      (static_cast<size_t>(limits.max_job_name_bytes) + 160);
+  return (64 << 10) + std::max(by_limits, 2 * first_snapshot);
+}
+
+constexpr absl::Duration kMaxRestartDelay = absl::Minutes(1);
+
+// Every job, as ListJobs would return them all on one page.
+std::string SnapshotBytes(JobRegistry& registry) {
+  v1::ListJobsResponse snapshot;
+  std::string after;
+  do {
+    JobPage page = registry.List(after, kMaxPageSize);
+    for (const JobSnapshot& job : page.jobs) ToProto(job, snapshot.add_jobs());
+    after = std::move(page.next_after);
+  } while (!after.empty());
+  return snapshot.SerializeAsString();
 }
 
 std::string WithPort(const std::string& listen, int port) {
@@ -31,23 +49,32 @@ std::string WithPort(const std::string& listen, int port) {
 
 absl::StatusOr<std::unique_ptr<ReadReplica>> ReadReplica::Start(
     ReadReplicaOptions options, JobRegistry* registry) {
+  const uint64_t changes = registry->changes();
+  const std::string bytes = SnapshotBytes(*registry);
   absl::StatusOr<SnapshotRegion> region =
-      SnapshotRegion::Create(Capacity(registry->limits()));
+      SnapshotRegion::Create(Capacity(registry->limits(), bytes.size()));
   if (!region.ok()) return region.status();
   std::unique_ptr<ReadReplica> replica(
       new ReadReplica(std::move(options), registry, *std::move(region)));
-  replica->Publish();
+  if (absl::Status published = replica->region_.Publish(bytes, absl::Now());
+      !published.ok()) {
+    return published;
+  }
+  replica->published_changes_ = changes;
+  replica->published_at_ = absl::Now();
   absl::StatusOr<std::unique_ptr<ReadServerProcess>> process =
       ReadServerProcess::Spawn(replica->options_.daemon_args,
                                replica->options_.listen, replica->region_);
   if (!process.ok()) return process.status();
   replica->process_ = *std::move(process);
+  replica->spawned_at_ = absl::Now();
   absl::StatusOr<int> port = WaitForReadServerPort(
       replica->region_, *replica->process_, absl::Seconds(10));
   if (!port.ok()) return port.status();
   replica->port_ = *port;
   replica->publisher_ =
       std::thread(&ReadReplica::PublishUntilStopped, replica.get());
+  while (replica->publisher_tid() == 0) absl::SleepFor(absl::Microseconds(50));
   return replica;
 }
 
@@ -65,9 +92,11 @@ ReadReplica::~ReadReplica() {
 
 void ReadReplica::PublishUntilStopped() {
   NameThisThread("publish");
+  publisher_tid_ = gettid();
   while (!stop_.WaitForNotificationWithTimeout(options_.publish_interval)) {
-    if (registry_->changes() != published_changes_ ||
-        absl::Now() - published_at_ >= kRefreshEvery) {
+    const absl::Time now = absl::Now();
+    if (now >= next_publish_ && (registry_->changes() != published_changes_ ||
+                                 now - published_at_ >= kRefreshEvery)) {
       Publish();
     }
     RestartIfEnded();
@@ -75,22 +104,23 @@ void ReadReplica::PublishUntilStopped() {
 }
 
 void ReadReplica::Publish() {
+  const absl::Time start = absl::Now();
   // Read before listing: a change made meanwhile is published next time.
   const uint64_t changes = registry_->changes();
-  v1::ListJobsResponse snapshot;
-  std::string after;
-  do {
-    JobPage page = registry_->List(after, kMaxPageSize);
-    for (const JobSnapshot& job : page.jobs) ToProto(job, snapshot.add_jobs());
-    after = std::move(page.next_after);
-  } while (!after.empty());
-  if (absl::Status published = region_.Publish(snapshot.SerializeAsString());
-      !published.ok()) {
-    spdlog::error("read server not updated: {}", published.ToString());
+  const std::string bytes = SnapshotBytes(*registry_);
+  const absl::Time taken = absl::Now();
+  next_publish_ = taken + 9 * (taken - start);
+  if (absl::Status published = region_.Publish(bytes, taken); !published.ok()) {
+    // The read server keeps the last snapshot and calls it stale (its reads
+    // fail UNAVAILABLE) once it is older than a few seconds.
+    if (taken - last_error_logged_ >= absl::Minutes(1)) {
+      spdlog::error("read server not updated: {}", published.ToString());
+      last_error_logged_ = taken;
+    }
     return;
   }
   published_changes_ = changes;
-  published_at_ = absl::Now();
+  published_at_ = taken;
 }
 
 void ReadReplica::RestartIfEnded() {
@@ -98,7 +128,11 @@ void ReadReplica::RestartIfEnded() {
   if (process_->Running(&how_it_ended)) return;
   const absl::Time now = absl::Now();
   if (now < next_restart_) return;
-  next_restart_ = now + absl::Seconds(1);
+  // Back off from a read server that keeps failing (its port taken, its
+  // certificate gone); one that ran a while starts over at a second.
+  if (now - spawned_at_ > kMaxRestartDelay) restart_delay_ = absl::Seconds(1);
+  next_restart_ = now + restart_delay_;
+  restart_delay_ = std::min(2 * restart_delay_, kMaxRestartDelay);
   // The same port, so readers find it again.
   const std::string listen = WithPort(options_.listen, port_);
   spdlog::error("the read server process {}; starting it again on {}",
@@ -111,6 +145,7 @@ void ReadReplica::RestartIfEnded() {
     return;
   }
   process_ = *std::move(process);
+  spawned_at_ = now;
 }
 
 }  // namespace progress

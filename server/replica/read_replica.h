@@ -8,6 +8,9 @@
 // read server has its own poller, threads and scheduling priority; this
 // side publishes every job to it, whenever something changed, at most
 // every publish interval, and starts it again should it die.
+#include <sys/types.h>
+
+#include <atomic>
 #include <memory>
 #include <string>
 #include <thread>
@@ -46,6 +49,11 @@ class ReadReplica {
   // The read server's port.
   int port() const { return port_; }
 
+  // The publishing thread: it also starts the read server again, so it
+  // keeps normal priority under --write_nice (a process starts with its
+  // spawner's).
+  pid_t publisher_tid() const { return publisher_tid_.load(); }
+
  private:
   ReadReplica(ReadReplicaOptions options, JobRegistry* registry,
               SnapshotRegion region);
@@ -61,7 +69,14 @@ class ReadReplica {
   int port_ = 0;
   uint64_t published_changes_ = 0;
   absl::Time published_at_ = absl::InfinitePast();
+  // The earliest next publish: listing many jobs costs, so a publish waits
+  // at least ten times as long as the last took.
+  absl::Time next_publish_ = absl::InfinitePast();
+  absl::Time last_error_logged_ = absl::InfinitePast();
+  absl::Time spawned_at_ = absl::InfinitePast();
   absl::Time next_restart_ = absl::InfinitePast();
+  absl::Duration restart_delay_ = absl::Seconds(1);
+  std::atomic<pid_t> publisher_tid_{0};
   absl::Notification stop_;
   std::thread publisher_;
 };

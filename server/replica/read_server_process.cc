@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "stop_signals.h"
 
 extern char** environ;
 
@@ -58,7 +59,7 @@ absl::StatusOr<std::unique_ptr<ReadServerProcess>> ReadServerProcess::Spawn(
 
 ReadServerProcess::~ReadServerProcess() {
   if (reaped_) return;
-  kill(pid_, SIGTERM);
+  kill(pid_, kReadServerStopSignal);
   const absl::Time deadline = absl::Now() + absl::Seconds(2);
   int status = 0;
   while (waitpid(pid_, &status, WNOHANG) == 0) {

@@ -24,7 +24,7 @@ class ReadServerProcess {
       const std::vector<std::string>& args, const std::string& listen,
       const SnapshotRegion& region);
 
-  // Stops it: SIGTERM, then SIGKILL after two seconds.
+  // Stops it: kReadServerStopSignal, then SIGKILL after two seconds.
   ~ReadServerProcess();
 
   ReadServerProcess(const ReadServerProcess&) = delete;

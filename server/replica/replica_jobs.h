@@ -12,6 +12,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "progress/v1/progress.pb.h"
 #include "replica/snapshot_region.h"
 
@@ -21,15 +22,17 @@ class ReplicaJobs {
  public:
   explicit ReplicaJobs(const SnapshotRegion* region) : region_(region) {}
 
-  // Whether the daemon has published anything yet.
-  bool ready() const { return region_->generation() != 0; }
+  // The daemon publishes at least every second; a snapshot older than
+  // this means it is stopped or wedged, and reads fail UNAVAILABLE rather
+  // than serve frozen counts as live.
+  static constexpr absl::Duration kStaleAfter = absl::Seconds(5);
 
   // As JobRegistry::Get: NOT_FOUND for a job the snapshot does not hold.
   absl::StatusOr<v1::Job> Get(const std::string& name);
   // As JobRegistry::List: jobs after `after` in name order, and the last
   // name returned when more remain.
-  void List(const std::string& after, size_t page_size,
-            v1::ListJobsResponse* response);
+  absl::Status List(const std::string& after, size_t page_size,
+                    v1::ListJobsResponse* response);
 
  private:
   struct Table {
@@ -39,6 +42,8 @@ class ReplicaJobs {
   };
   // The table of the latest generation, parsing it if it is new.
   std::shared_ptr<const Table> Latest();
+  // UNAVAILABLE when the latest snapshot is older than kStaleAfter.
+  absl::Status CheckFresh() const;
 
   const SnapshotRegion* const region_;
   absl::Mutex mu_;

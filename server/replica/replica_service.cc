@@ -91,8 +91,7 @@ grpc::Status ReplicaService::ListJobsStatus(const v1::ListJobsRequest& request,
       request.page_size() == 0
           ? kDefaultPageSize
           : std::min<size_t>(request.page_size(), kMaxPageSize);
-  jobs_->List(request.page_token(), page_size, response);
-  return grpc::Status::OK;
+  return ToGrpcStatus(jobs_->List(request.page_token(), page_size, response));
 }
 
 }  // namespace progress

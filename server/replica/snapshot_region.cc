@@ -25,6 +25,7 @@ struct SnapshotRegion::Header {
   std::atomic<uint64_t> sizes[2];
   std::atomic<int32_t> port;
   int32_t daemon_pid;
+  std::atomic<int64_t> published_unix_nanos;
 };
 
 namespace {
@@ -64,7 +65,11 @@ absl::StatusOr<SnapshotRegion> SnapshotRegion::Create(size_t capacity) {
 
 absl::StatusOr<SnapshotRegion> SnapshotRegion::Attach(int fd) {
   struct stat info {};
-  if (fstat(fd, &info) != 0) return Errno("fstat of the snapshot region");
+  if (fstat(fd, &info) != 0) {
+    const absl::Status error = Errno("fstat of the snapshot region");
+    close(fd);
+    return error;
+  }
   const size_t mapped = static_cast<size_t>(info.st_size);
   if (mapped < kHeaderBytes) {
     close(fd);
@@ -117,7 +122,8 @@ char* SnapshotRegion::buffer(uint64_t generation) const {
 
 size_t SnapshotRegion::capacity() const { return header()->capacity; }
 
-absl::Status SnapshotRegion::Publish(absl::string_view bytes) {
+absl::Status SnapshotRegion::Publish(absl::string_view bytes,
+                                     absl::Time taken) {
   Header* h = header();
   if (bytes.size() > h->capacity) {
     return absl::ResourceExhaustedError(
@@ -132,6 +138,8 @@ absl::Status SnapshotRegion::Publish(absl::string_view bytes) {
   std::memcpy(buffer(next), bytes.data(), bytes.size());
   h->sizes[next % 2].store(bytes.size(), std::memory_order_relaxed);
   h->published.store(next, std::memory_order_release);
+  h->published_unix_nanos.store(absl::ToUnixNanos(taken),
+                                std::memory_order_release);
   return absl::OkStatus();
 }
 
@@ -163,10 +171,12 @@ int SnapshotRegion::port() const {
   return header()->port.load(std::memory_order_acquire);
 }
 
-}  // namespace progress
-
-namespace progress {
-
 int SnapshotRegion::daemon_pid() const { return header()->daemon_pid; }
+
+absl::Time SnapshotRegion::published_time() const {
+  if (generation() == 0) return absl::InfinitePast();
+  return absl::FromUnixNanos(
+      header()->published_unix_nanos.load(std::memory_order_acquire));
+}
 
 }  // namespace progress

@@ -14,6 +14,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 
 namespace progress {
 
@@ -31,9 +32,14 @@ class SnapshotRegion {
   int fd() const { return fd_; }
   size_t capacity() const;
 
-  // Writer (one thread): makes `bytes` the latest snapshot.
-  // RESOURCE_EXHAUSTED if it is larger than the capacity.
-  absl::Status Publish(absl::string_view bytes);
+  // Writer (one thread): makes `bytes` the latest snapshot, taken at
+  // `taken`. RESOURCE_EXHAUSTED if it is larger than the capacity.
+  absl::Status Publish(absl::string_view bytes, absl::Time taken);
+
+  // When the latest snapshot was taken (InfinitePast: none yet). The
+  // daemon publishes at least every second, so an old one means it is
+  // stopped or wedged.
+  absl::Time published_time() const;
 
   // Reader: the latest generation published (0: none yet).
   uint64_t generation() const;

@@ -19,8 +19,26 @@ using wire::GetCountsResponse;
 using wire::StartJobRequest;
 using wire::StartJobResponse;
 
-// GetCounts as a generated stub makes it: one unary call, waited for on a
-// queue of the reader's own.
+// One unary call as a generated stub makes it, waited for on `queue`.
+template <typename Request, typename Response>
+grpc::Status CallUnary(grpc::TemplatedGenericStub<Request, Response>& stub,
+                       const std::string& method, const Request& request,
+                       Response* response, grpc::CompletionQueue& queue) {
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
+  context.set_wait_for_ready(true);
+  grpc::Status status;
+  auto call = stub.PrepareUnaryCall(&context, method, request, &queue);
+  call->StartCall();
+  call->Finish(response, &status, &status);
+  void* tag = nullptr;
+  bool ok = false;
+  if (!queue.Next(&tag, &ok) || !ok) {
+    return grpc::Status(grpc::StatusCode::INTERNAL, method + " did not end");
+  }
+  return status;
+}
+
 class ProgressdReader : public CounterReader {
  public:
   ProgressdReader(const std::string& address, std::string job,
@@ -33,40 +51,19 @@ class ProgressdReader : public CounterReader {
   absl::Status Create() override {
     grpc::TemplatedGenericStub<StartJobRequest, StartJobResponse> stub(
         channel_);
-    grpc::ClientContext context;
-    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
-    context.set_wait_for_ready(true);
     StartJobRequest request;
     request.set_job(request_.job());
     StartJobResponse response;
-    grpc::Status status;
-    auto call = stub.PrepareUnaryCall(
-        &context, "/progress.v1.ProgressTracker/StartJob", request, &queue_);
-    call->StartCall();
-    call->Finish(&response, &status, this);
-    void* tag = nullptr;
-    bool ok = false;
-    if (!queue_.Next(&tag, &ok) || !ok) {
-      return absl::InternalError("StartJob did not complete");
-    }
-    return internal::FromGrpcStatus(status);
+    return internal::FromGrpcStatus(
+        CallUnary(stub, "/progress.v1.ProgressTracker/StartJob", request,
+                  &response, queue_));
   }
 
   absl::StatusOr<uint64_t> Read() override {
-    grpc::ClientContext context;
-    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
-    context.set_wait_for_ready(true);
     GetCountsResponse response;
-    grpc::Status status;
-    auto call = stub_.PrepareUnaryCall(
-        &context, "/progress.v1.ProgressTracker/GetCounts", request_, &queue_);
-    call->StartCall();
-    call->Finish(&response, &status, this);
-    void* tag = nullptr;
-    bool ok = false;
-    if (!queue_.Next(&tag, &ok) || !ok) {
-      return absl::InternalError("GetCounts did not complete");
-    }
+    const grpc::Status status =
+        CallUnary(stub_, "/progress.v1.ProgressTracker/GetCounts", request_,
+                  &response, queue_);
     if (status.error_code() == grpc::StatusCode::NOT_FOUND) return 0;
     if (!status.ok()) return internal::FromGrpcStatus(status);
     return response.job().success();

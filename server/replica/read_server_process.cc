@@ -73,7 +73,10 @@ ReadServerProcess::~ReadServerProcess() {
 }
 
 bool ReadServerProcess::Running(std::string* how_it_ended) {
-  if (reaped_) return false;
+  if (reaped_) {
+    *how_it_ended = "ended earlier";  // A restart of it failed to start.
+    return false;
+  }
   int status = 0;
   const pid_t done = waitpid(pid_, &status, WNOHANG);
   if (done == 0) return true;

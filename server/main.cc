@@ -46,12 +46,6 @@ bool WritePortFile(const std::string& path, int port) {
   return std::rename(temp.c_str(), path.c_str()) == 0;
 }
 
-// The listen address with the port actually bound, which differs for port 0.
-std::string BoundAddress(const std::string& listen, int port) {
-  const size_t colon = listen.rfind(':');
-  return absl::StrCat(listen.substr(0, colon), ":", port);
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -186,7 +180,7 @@ int main(int argc, char** argv) {
   }
 
   const std::string bound =
-      BoundAddress(server_options.listen_address, server.port());
+      progress::BoundAddress(server_options.listen_address, server.port());
   if (!tls_on && !progress::IsLoopbackAddress(bound)) {
     spdlog::warn(
         "listening on {} without TLS: any host that can reach it can report "
@@ -201,12 +195,14 @@ int main(int argc, char** argv) {
       "delay {} | shutdown grace {}",
       bound, security,
       *replica != nullptr
-          ? absl::StrCat(BoundAddress(config.reads.listen, (*replica)->port()),
-                         " (progressd-reads)")
+          ? absl::StrCat(
+                progress::BoundAddress(config.reads.listen, (*replica)->port()),
+                " (progressd-reads)")
           : std::string("none"),
-      metrics ? absl::StrCat(metrics->scheme(), "://",
-                             BoundAddress(metrics_listen, metrics->port()),
-                             "/metrics")
+      metrics ? absl::StrCat(
+                    metrics->scheme(), "://",
+                    progress::BoundAddress(metrics_listen, metrics->port()),
+                    "/metrics")
               : std::string("off"),
       server_options.write_threads, server_options.read_threads,
       config.registry.limits.max_jobs,

@@ -14,6 +14,7 @@
 #include "replica/replica_service.h"
 #include "replica/snapshot_region.h"
 #include "rpc/health_service.h"
+#include "rpc/progress_server.h"
 
 ABSL_FLAG(int, read_server_fd, -1,
           "Internal: set by progressd on the read server process it starts "
@@ -48,9 +49,7 @@ int RunReadServer(const ReadServerConfig& config, const StopSignals& signals) {
                            &port);
   builder.RegisterService(&service);
   builder.RegisterService(&health);
-  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
-  builder.AddChannelArgument(
-      GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
+  AddDaemonChannelArguments(&builder);
   // One poller that answers what it reads itself: nothing to hand over.
   builder.SetSyncServerOption(grpc::ServerBuilder::NUM_CQS, 1);
   builder.SetSyncServerOption(grpc::ServerBuilder::MIN_POLLERS, 1);

@@ -65,26 +65,21 @@ void MetricsCollector::CollectJobs(std::vector<MetricFamily>* families) const {
              "Distinct clients that reported on the job.", MetricType::Gauge);
 
   const absl::Time now = options_.clock();
-  std::string after;
-  do {
-    JobPage page = registry_->List(after, 1000);
-    for (const JobSnapshot& job : page.jobs) {
-      if (job.finish_time.has_value() &&
-          now - *job.finish_time > options_.finished_job_ttl) {
-        continue;
-      }
-      const std::vector<ClientMetric::Label> labels = {{"job", job.name}};
-      Add(success, labels, static_cast<double>(job.success));
-      Add(failure, labels, static_cast<double>(job.failure));
-      Add(rate, labels, job.recent_rate);
-      if (job.expected_total > 0) {
-        Add(expected, labels, static_cast<double>(job.expected_total));
-      }
-      Add(done, labels, job.done ? 1.0 : 0.0);
-      Add(clients, labels, job.clients);
+  registry_->ForEachJob([&](const JobSnapshot& job) {
+    if (job.finish_time.has_value() &&
+        now - *job.finish_time > options_.finished_job_ttl) {
+      return;
     }
-    after = std::move(page.next_after);
-  } while (!after.empty());
+    const std::vector<ClientMetric::Label> labels = {{"job", job.name}};
+    Add(success, labels, static_cast<double>(job.success));
+    Add(failure, labels, static_cast<double>(job.failure));
+    Add(rate, labels, job.recent_rate);
+    if (job.expected_total > 0) {
+      Add(expected, labels, static_cast<double>(job.expected_total));
+    }
+    Add(done, labels, job.done ? 1.0 : 0.0);
+    Add(clients, labels, job.clients);
+  });
 
   for (MetricFamily* family :
        {&success, &failure, &rate, &expected, &done, &clients}) {

@@ -247,6 +247,17 @@ JobPage JobRegistry::List(absl::string_view after, size_t page_size) const {
   return page;
 }
 
+void JobRegistry::ForEachJob(
+    const std::function<void(const JobSnapshot&)>& visit) const {
+  constexpr size_t kPage = 1000;
+  std::string after;
+  do {
+    JobPage page = List(after, kPage);
+    for (const JobSnapshot& job : page.jobs) visit(job);
+    after = std::move(page.next_after);
+  } while (!after.empty());
+}
+
 void JobRegistry::SampleRates() {
   const absl::Time now = options_.clock();
   for (const std::shared_ptr<Job>& job : All()) job->SampleRate(now);

@@ -140,6 +140,10 @@ class JobRegistry {
   // start).
   JobPage List(absl::string_view after, size_t page_size) const;
 
+  // Every job in name order, a page at a time, so the registry lock is never
+  // held for long (the /metrics collector, the read server's snapshot).
+  void ForEachJob(const std::function<void(const JobSnapshot&)>& visit) const;
+
   // Takes one recent-rate sample of every job; the server calls it on a timer.
   void SampleRates();
 

@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "rpc/progress_server.h"
 #include "rpc/read_handlers.h"
 #include "thread_name.h"
 
@@ -29,39 +30,33 @@ size_t Capacity(const RegistryLimits& limits, size_t first_snapshot) {
 
 constexpr absl::Duration kMaxRestartDelay = absl::Minutes(1);
 
-// Every job, as ListJobs would return them all on one page.
-std::string SnapshotBytes(JobRegistry& registry) {
-  v1::ListJobsResponse snapshot;
-  std::string after;
-  do {
-    JobPage page = registry.List(after, kMaxPageSize);
-    for (const JobSnapshot& job : page.jobs) ToProto(job, snapshot.add_jobs());
-    after = std::move(page.next_after);
-  } while (!after.empty());
-  return snapshot.SerializeAsString();
-}
-
-std::string WithPort(const std::string& listen, int port) {
-  return absl::StrCat(listen.substr(0, listen.rfind(':')), ":", port);
-}
-
 }  // namespace
+
+ReadReplica::Snapshot ReadReplica::TakeSnapshot(const JobRegistry& registry) {
+  Snapshot snapshot;
+  snapshot.started = absl::Now();
+  // Read before listing: a change made meanwhile is published next time.
+  snapshot.changes = registry.changes();
+  // Every job, as ListJobs would return them all on one page.
+  v1::ListJobsResponse jobs;
+  registry.ForEachJob(
+      [&jobs](const JobSnapshot& job) { ToProto(job, jobs.add_jobs()); });
+  snapshot.bytes = jobs.SerializeAsString();
+  snapshot.taken = absl::Now();
+  return snapshot;
+}
 
 absl::StatusOr<std::unique_ptr<ReadReplica>> ReadReplica::Start(
     ReadReplicaOptions options, JobRegistry* registry) {
-  const uint64_t changes = registry->changes();
-  const std::string bytes = SnapshotBytes(*registry);
+  const Snapshot first = TakeSnapshot(*registry);
   absl::StatusOr<SnapshotRegion> region =
-      SnapshotRegion::Create(Capacity(registry->limits(), bytes.size()));
+      SnapshotRegion::Create(Capacity(registry->limits(), first.bytes.size()));
   if (!region.ok()) return region.status();
   std::unique_ptr<ReadReplica> replica(
       new ReadReplica(std::move(options), registry, *std::move(region)));
-  if (absl::Status published = replica->region_.Publish(bytes, absl::Now());
-      !published.ok()) {
+  if (absl::Status published = replica->Publish(first); !published.ok()) {
     return published;
   }
-  replica->published_changes_ = changes;
-  replica->published_at_ = absl::Now();
   absl::StatusOr<std::unique_ptr<ReadServerProcess>> process =
       ReadServerProcess::Spawn(replica->options_.daemon_args,
                                replica->options_.listen, replica->region_);
@@ -97,30 +92,27 @@ void ReadReplica::PublishUntilStopped() {
     const absl::Time now = absl::Now();
     if (now >= next_publish_ && (registry_->changes() != published_changes_ ||
                                  now - published_at_ >= kRefreshEvery)) {
-      Publish();
+      // On failure the read server keeps the last snapshot and calls it
+      // stale (its reads fail UNAVAILABLE) once it is a few seconds old.
+      const absl::Status published = Publish(TakeSnapshot(*registry_));
+      if (!published.ok() && now - last_error_logged_ >= absl::Minutes(1)) {
+        spdlog::error("read server not updated: {}", published.ToString());
+        last_error_logged_ = now;
+      }
     }
     RestartIfEnded();
   }
 }
 
-void ReadReplica::Publish() {
-  const absl::Time start = absl::Now();
-  // Read before listing: a change made meanwhile is published next time.
-  const uint64_t changes = registry_->changes();
-  const std::string bytes = SnapshotBytes(*registry_);
-  const absl::Time taken = absl::Now();
-  next_publish_ = taken + 9 * (taken - start);
-  if (absl::Status published = region_.Publish(bytes, taken); !published.ok()) {
-    // The read server keeps the last snapshot and calls it stale (its reads
-    // fail UNAVAILABLE) once it is older than a few seconds.
-    if (taken - last_error_logged_ >= absl::Minutes(1)) {
-      spdlog::error("read server not updated: {}", published.ToString());
-      last_error_logged_ = taken;
-    }
-    return;
+absl::Status ReadReplica::Publish(const Snapshot& snapshot) {
+  next_publish_ = snapshot.taken + 9 * (snapshot.taken - snapshot.started);
+  if (absl::Status published = region_.Publish(snapshot.bytes, snapshot.taken);
+      !published.ok()) {
+    return published;
   }
-  published_changes_ = changes;
-  published_at_ = taken;
+  published_changes_ = snapshot.changes;
+  published_at_ = snapshot.taken;
+  return absl::OkStatus();
 }
 
 void ReadReplica::RestartIfEnded() {
@@ -134,7 +126,7 @@ void ReadReplica::RestartIfEnded() {
   next_restart_ = now + restart_delay_;
   restart_delay_ = std::min(2 * restart_delay_, kMaxRestartDelay);
   // The same port, so readers find it again.
-  const std::string listen = WithPort(options_.listen, port_);
+  const std::string listen = BoundAddress(options_.listen, port_);
   spdlog::error("the read server process {}; starting it again on {}",
                 how_it_ended, listen);
   region_.set_port(0);

@@ -58,8 +58,16 @@ class ReadReplica {
   ReadReplica(ReadReplicaOptions options, JobRegistry* registry,
               SnapshotRegion region);
 
+  // Every job, serialized, and what the registry had counted before.
+  struct Snapshot {
+    uint64_t changes = 0;
+    std::string bytes;
+    absl::Time started, taken;
+  };
+  static Snapshot TakeSnapshot(const JobRegistry& registry);
+
   void PublishUntilStopped();
-  void Publish();
+  absl::Status Publish(const Snapshot& snapshot);
   void RestartIfEnded();
 
   const ReadReplicaOptions options_;

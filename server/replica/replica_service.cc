@@ -1,6 +1,5 @@
 #include "replica/replica_service.h"
 
-#include <algorithm>
 #include <string>
 
 #include "names.h"
@@ -79,19 +78,10 @@ grpc::Status ReplicaService::GetCountsStatus(
 
 grpc::Status ReplicaService::ListJobsStatus(const v1::ListJobsRequest& request,
                                             v1::ListJobsResponse* response) {
-  // The same token and page rules as the daemon (read_handlers.cc).
-  if (!request.page_token().empty()) {
-    if (absl::Status valid = ValidateName("page_token", request.page_token(),
-                                          max_job_name_bytes_);
-        !valid.ok()) {
-      return ToGrpcStatus(valid);
-    }
-  }
-  const size_t page_size =
-      request.page_size() == 0
-          ? kDefaultPageSize
-          : std::min<size_t>(request.page_size(), kMaxPageSize);
-  return ToGrpcStatus(jobs_->List(request.page_token(), page_size, response));
+  const absl::StatusOr<size_t> page_size =
+      ListJobsPageSize(request, max_job_name_bytes_);
+  if (!page_size.ok()) return ToGrpcStatus(page_size.status());
+  return ToGrpcStatus(jobs_->List(request.page_token(), *page_size, response));
 }
 
 }  // namespace progress

@@ -36,6 +36,20 @@ void ArmReadCalls(const QueueContext& queue) {
 
 }  // namespace
 
+std::string BoundAddress(const std::string& listen, int port) {
+  return absl::StrCat(listen.substr(0, listen.rfind(':')), ":", port);
+}
+
+void AddDaemonChannelArguments(grpc::ServerBuilder* builder) {
+  // A second daemon on the same port would split the clients between two
+  // registries; refuse to share it.
+  builder->AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  // Clients send keepalive pings every 20 s on long-lived streams; accept
+  // them rather than answering with "too many pings".
+  builder->AddChannelArgument(
+      GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
+}
+
 ProgressServer::ProgressServer(ServerOptions options, JobRegistry* registry)
     : options_(std::move(options)),
       registry_(registry),
@@ -73,13 +87,7 @@ absl::Status ProgressServer::Start() {
   builder.SetMaxReceiveMessageSize(
       GrpcReceiveLimit(options_.max_message_bytes));
   AddConnectionLimits(options_.stream_limits, &builder);
-  // A second daemon on the same port would split the clients between two
-  // registries; refuse to share it.
-  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
-  // Clients send keepalive pings every 20 s on long-lived streams; accept
-  // them rather than answering with "too many pings".
-  builder.AddChannelArgument(
-      GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
+  AddDaemonChannelArguments(&builder);
   for (int i = 0; i < options_.write_threads; ++i) {
     write_queues_.push_back(builder.AddCompletionQueue());
   }

@@ -3,6 +3,7 @@
 
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server.h>
+#include <grpcpp/server_builder.h>
 
 #include <memory>
 #include <string>
@@ -43,6 +44,13 @@ struct ServerOptions {
   // How often the recent-rate window is sampled.
   absl::Duration rate_sample_interval = absl::Seconds(1);
 };
+
+// `listen` (host:port) with the port actually bound, which differs for 0.
+std::string BoundAddress(const std::string& listen, int port);
+
+// What every gRPC server of the daemon's sets: one process per port, and
+// clients' keepalive pings accepted.
+void AddDaemonChannelArguments(grpc::ServerBuilder* builder);
 
 // The gRPC face of the daemon over a JobRegistry, on the completion-queue API
 // so that Increment and the reads have their own queues and threads: a flood

@@ -53,21 +53,27 @@ absl::Status HandleGetCounts(JobRegistry& registry,
   return Reply(registry.Get(request.job()), response);
 }
 
-absl::Status HandleListJobs(JobRegistry& registry,
-                            const v1::ListJobsRequest& request,
-                            v1::ListJobsResponse* response) {
+absl::StatusOr<size_t> ListJobsPageSize(const v1::ListJobsRequest& request,
+                                        size_t max_job_name_bytes) {
   // The token is the last name of the previous page; anything else a client
   // sends is not a name we could have produced.
   if (!request.page_token().empty()) {
-    absl::Status valid = ValidateName("page_token", request.page_token(),
-                                      registry.limits().max_job_name_bytes);
+    absl::Status valid =
+        ValidateName("page_token", request.page_token(), max_job_name_bytes);
     if (!valid.ok()) return valid;
   }
-  const size_t page_size =
-      request.page_size() == 0
-          ? kDefaultPageSize
-          : std::min<size_t>(request.page_size(), kMaxPageSize);
-  JobPage page = registry.List(request.page_token(), page_size);
+  return request.page_size() == 0
+             ? kDefaultPageSize
+             : std::min<size_t>(request.page_size(), kMaxPageSize);
+}
+
+absl::Status HandleListJobs(JobRegistry& registry,
+                            const v1::ListJobsRequest& request,
+                            v1::ListJobsResponse* response) {
+  const absl::StatusOr<size_t> page_size =
+      ListJobsPageSize(request, registry.limits().max_job_name_bytes);
+  if (!page_size.ok()) return page_size.status();
+  JobPage page = registry.List(request.page_token(), *page_size);
   for (const JobSnapshot& snapshot : page.jobs) {
     ToProto(snapshot, response->add_jobs());
   }

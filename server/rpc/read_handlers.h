@@ -2,6 +2,7 @@
 #define PROGRESS_SERVER_RPC_READ_HANDLERS_H_
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "progress/v1/progress.pb.h"
 #include "registry/job_registry.h"
 
@@ -16,6 +17,12 @@ void ToProto(const JobSnapshot& snapshot, v1::Job* job);
 // The default and the largest ListJobs page.
 inline constexpr size_t kDefaultPageSize = 100;
 inline constexpr size_t kMaxPageSize = 1000;
+
+// The page size a ListJobs request asks for, within the bounds above; or
+// INVALID_ARGUMENT for a page token that is no job name we could have
+// returned. Shared with the read server (replica/), which answers alike.
+absl::StatusOr<size_t> ListJobsPageSize(const v1::ListJobsRequest& request,
+                                        size_t max_job_name_bytes);
 
 absl::Status HandleGetCounts(JobRegistry& registry,
                              const v1::GetCountsRequest& request,

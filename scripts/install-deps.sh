@@ -14,7 +14,10 @@
 #   --with-test-tools       also the servers the end-to-end tests run
 #                           (Prometheus, and Redis for bench/compare), what
 #                           the deployment checks read YAML with
-#                           (python3-yaml), and gnuplot for bench/plot
+#                           (python3-yaml), gnuplot for bench/plot, and
+#                           the headless browser the web page's test and
+#                           scripts/web_screenshot.py drive (chromium,
+#                           chromium-driver, python3-selenium)
 #   --with-container-tools  also what deploy/container-test uses to build and
 #                           run the image without a Docker engine (podman, see
 #                           the README's "Container image")
@@ -30,7 +33,8 @@ test_packages=(libgtest-dev libgmock-dev python3 curl procps openssl
   python3-pytest python3-grpcio python3-protobuf python3-venv
   clang libclang-rt-dev)
 benchmark_packages=(libbenchmark-dev)
-test_tool_packages=(prometheus python3-yaml redis-server gnuplot-nox)
+test_tool_packages=(prometheus python3-yaml redis-server gnuplot-nox
+  chromium chromium-driver python3-selenium)
 container_tool_packages=(
   podman buildah runc debootstrap uidmap slirp4netns fuse-overlayfs
 )

@@ -6,8 +6,9 @@
 #
 #   run_demo.sh BUILD_DIR [driver flags...]     e.g. --records=2000 --workers=2
 #
-# The daemon's /metrics is on 127.0.0.1:9464 (curl it while the demo runs);
-# PROGRESS_DEMO_METRICS=host:port moves it (port 0: a free one).
+# The daemon's live web page is http://127.0.0.1:9464/ (open it while the
+# demo runs; /metrics and /api/v1/jobs are beside it);
+# PROGRESS_DEMO_METRICS=host:port moves them (port 0: a free one).
 set -euo pipefail
 build_dir=$(cd "$1" && pwd)
 shift
@@ -38,7 +39,9 @@ done
 address="127.0.0.1:$(cat "$work/port")"
 export PROGRESS_TRACKER_ADDRESS=$address
 job="demo-$(date +%s)"
-echo "demo: progressd on $address, metrics on http://127.0.0.1:$(cat "$work/metrics_port")/metrics; job $job"
+http_base="http://127.0.0.1:$(cat "$work/metrics_port")"
+echo "demo: progressd on $address; job $job"
+echo "demo: watch it live at $http_base/ (JSON: $http_base/api/v1/jobs, Prometheus: $http_base/metrics)"
 
 "$build_dir/client/reporter/progress-reporter" --job="$job" --until_done \
   --interval=500ms &

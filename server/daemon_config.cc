@@ -62,10 +62,13 @@ ABSL_FLAG(std::string, log_level, "info",
           "Least severe log level shown: trace, debug, info, warn, error, "
           "critical or off.");
 ABSL_FLAG(std::string, metrics_listen, "127.0.0.1:9464",
-          "host:port for the Prometheus /metrics endpoint; empty disables "
-          "it. Port 0 picks a free port (see --metrics_port_file).");
+          "host:port of progressd's HTTP server: Prometheus' /metrics, the "
+          "live web page of every job at /, and its JSON API at "
+          "/api/v1/jobs. Empty disables all three. Port 0 picks a free port "
+          "(see --metrics_port_file). HTTPS with --tls_cert.");
 ABSL_FLAG(std::string, metrics_port_file, "",
-          "If set, write the bound /metrics port to this file once listening.");
+          "If set, write the bound --metrics_listen port (/metrics and the web "
+          "page) to this file once listening.");
 ABSL_FLAG(absl::Duration, finished_job_ttl, absl::Hours(24),
           "Drop a finished job this long after it finished, from memory, "
           "/metrics and the state file (once no stream holds it); 'inf' "

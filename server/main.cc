@@ -15,9 +15,8 @@
 #include "daemon_config.h"
 #include "daemon_logging.h"
 #include "exit_codes.h"
-#include "metrics/civetweb_tls.h"
-#include "metrics/metrics_collector.h"
-#include "metrics/metrics_endpoint.h"
+#include "http/http_server.h"
+#include "http_serving.h"
 #include "read_server_main.h"
 #include "read_serving.h"
 #include "rpc/progress_server.h"
@@ -115,49 +114,16 @@ int main(int argc, char** argv) {
   }
 
   const std::string metrics_listen = config.metrics_listen;
-  std::unique_ptr<progress::MetricsEndpoint> metrics;
-  if (!metrics_listen.empty()) {
-    progress::MetricsOptions metrics_options;
-    metrics_options.finished_job_ttl =
-        config.registry.retention.finished_job_ttl;
-    metrics_options.version = PROGRESS_VERSION;
-    if (state != nullptr) {
-      metrics_options.snapshots = &state->snapshotter().stats();
-    }
-    progress::MetricsTls metrics_tls;
-    if (tls_on) {
-      // Without HTTPS, /metrics (read-only) may still serve on loopback,
-      // and says so; anywhere else that would undo what TLS was asked for.
-      if (absl::Status https = progress::PrepareCivetwebTls(); https.ok()) {
-        metrics_tls = {tls_files.cert_file, tls_files.key_file,
-                       tls_files.client_ca_file};
-      } else if (progress::IsLoopbackAddress(metrics_listen)) {
-        spdlog::warn(
-            "/metrics stays plain HTTP on loopback: cannot serve "
-            "HTTPS ({})",
-            std::string(https.message()));
-      } else {
-        server.Shutdown(absl::ZeroDuration());
-        return Fail(absl::StrCat(
-            "progressd cannot start: TLS is on but /metrics on ",
-            metrics_listen, " cannot serve HTTPS (", https.message(),
-            "), and it will not serve metrics in plaintext off loopback: "
-            "install progressd with its civetweb OpenSSL shims, or move "
-            "--metrics_listen to loopback"));
-      }
-    }
-    auto endpoint = progress::MetricsEndpoint::Start(
-        metrics_listen,
-        std::make_shared<progress::MetricsCollector>(&registry, &server.stats(),
-                                                     metrics_options),
-        metrics_tls);
-    if (!endpoint.ok()) {
-      server.Shutdown(absl::ZeroDuration());
-      return Fail(absl::StrCat("progressd cannot start: ",
-                               endpoint.status().ToString()));
-    }
-    metrics = *std::move(endpoint);
+  absl::StatusOr<std::unique_ptr<progress::HttpServer>> http =
+      progress::StartHttpServing(
+          config, tls_on, &registry, &server.stats(),
+          state != nullptr ? &state->snapshotter().stats() : nullptr);
+  if (!http.ok()) {
+    server.Shutdown(absl::ZeroDuration());
+    return Fail(
+        absl::StrCat("progressd cannot start: ", http.status().ToString()));
   }
+  std::unique_ptr<progress::HttpServer> metrics = *std::move(http);
 
   absl::StatusOr<std::unique_ptr<progress::ReadReplica>> replica =
       progress::StartReadServing(
@@ -187,8 +153,14 @@ int main(int argc, char** argv) {
         "and read counts; see --tls_cert",
         bound);
   }
+  const std::string http_base =
+      metrics ? absl::StrCat(
+                    metrics->scheme(), "://",
+                    progress::BoundAddress(metrics_listen, metrics->port()))
+              : "";
   spdlog::info(
       "progressd listening on {} ({}) | reads also on {} | metrics {} | "
+      "web page {} | "
       "write threads {} | read threads {} | max jobs {} | max clients/job {} | "
       "max job name {} bytes "
       "| max message {} bytes | rate window {} | state file {} | shutdown "
@@ -199,11 +171,8 @@ int main(int argc, char** argv) {
                 progress::BoundAddress(config.reads.listen, (*replica)->port()),
                 " (progressd-reads)")
           : std::string("none"),
-      metrics ? absl::StrCat(
-                    metrics->scheme(), "://",
-                    progress::BoundAddress(metrics_listen, metrics->port()),
-                    "/metrics")
-              : std::string("off"),
+      metrics ? absl::StrCat(http_base, "/metrics") : std::string("off"),
+      metrics ? absl::StrCat(http_base, "/") : std::string("off"),
       server_options.write_threads, server_options.read_threads,
       config.registry.limits.max_jobs,
       config.registry.limits.max_clients_per_job,

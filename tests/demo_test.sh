@@ -11,6 +11,8 @@ output=$(PROGRESS_DEMO_METRICS=127.0.0.1:0 "$source_dir/scripts/run_demo.sh" "$b
   --workers=3 --batch_size=100 --rounds=50 2>&1)
 echo "$output"
 grep -q "daemon holds .*: exact" <<<"$output"
+# The demo tells the user where to watch it.
+grep -qE "^demo: watch it live at http://127\.0\.0\.1:[0-9]+/ " <<<"$output"
 line='^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8},[0-9]{3} INFO progress-reporter: Progress: [0-9,]+/3,000 \([0-9.]+%\) \| success: [0-9,]+ \| failure: [0-9,]+ \| [0-9,]+ rec/s \| [0-9.]+s elapsed(, ETA [0-9.]+s)?$'
 progress_lines=$(grep -c "Progress: " <<<"$output")
 matching=$(grep -cE "$line" <<<"$output")

@@ -9,13 +9,36 @@
 #include <optional>
 #include <string>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
 namespace progress::testing {
 
-// The body of GET http://127.0.0.1:`port``path`, or nullopt on any failure.
-// HTTP/1.0, so the server closes the connection after the response.
-inline std::optional<std::string> HttpGet(int port, const std::string& path) {
+struct HttpReply {
+  int status = 0;
+  // The header lines as sent, each ending in "\r\n".
+  std::string headers;
+  std::string body;
+
+  // The value of header `name` (matched case-insensitively), or "".
+  std::string Header(const std::string& name) const {
+    const std::string lower = absl::AsciiStrToLower(headers);
+    const size_t at = lower.find("\r\n" + absl::AsciiStrToLower(name) + ":");
+    if (at == std::string::npos) return "";
+    const size_t start = at + name.size() + 3;
+    const size_t end = headers.find("\r\n", start);
+    return std::string(absl::StripAsciiWhitespace(
+        headers.substr(start, end == std::string::npos ? end : end - start)));
+  }
+};
+
+// `method` `path` to 127.0.0.1:`port` over HTTP/1.0 (so the server closes
+// the connection after the response), with `extra_headers` ("Name: value\r\n"
+// lines); nullopt when no HTTP response came.
+inline std::optional<HttpReply> HttpFetch(
+    int port, const std::string& path, const std::string& method = "GET",
+    const std::string& extra_headers = "") {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) return std::nullopt;
   sockaddr_in address{};
@@ -27,7 +50,8 @@ inline std::optional<std::string> HttpGet(int port, const std::string& path) {
     return std::nullopt;
   }
   const std::string request =
-      absl::StrCat("GET ", path, " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n");
+      absl::StrCat(method, " ", path, " HTTP/1.0\r\nHost: 127.0.0.1\r\n",
+                   extra_headers, "\r\n");
   if (write(fd, request.data(), request.size()) !=
       static_cast<ssize_t>(request.size())) {
     close(fd);
@@ -38,12 +62,25 @@ inline std::optional<std::string> HttpGet(int port, const std::string& path) {
   ssize_t n;
   while ((n = read(fd, buffer, sizeof buffer)) > 0) response.append(buffer, n);
   close(fd);
+  const size_t status_end = response.find("\r\n");
   const size_t body = response.find("\r\n\r\n");
+  HttpReply reply;
   if (response.rfind("HTTP/1.", 0) != 0 || body == std::string::npos ||
-      response.find(" 200 ") == std::string::npos) {
+      response.size() < 12 ||
+      !absl::SimpleAtoi(response.substr(9, 3), &reply.status)) {
     return std::nullopt;
   }
-  return response.substr(body + 4);
+  reply.headers = response.substr(status_end, body + 2 - status_end);
+  reply.body = response.substr(body + 4);
+  return reply;
+}
+
+// The body of GET http://127.0.0.1:`port``path`, or nullopt on any failure
+// or a status other than 200.
+inline std::optional<std::string> HttpGet(int port, const std::string& path) {
+  std::optional<HttpReply> reply = HttpFetch(port, path);
+  if (!reply.has_value() || reply->status != 200) return std::nullopt;
+  return reply->body;
 }
 
 }  // namespace progress::testing

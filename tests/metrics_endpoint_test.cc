@@ -1,6 +1,4 @@
 // /metrics over HTTP from a real server, scraped while it works.
-#include "metrics/metrics_endpoint.h"
-
 #include <gmock/gmock.h>
 #include <grpcpp/client_context.h>
 #include <gtest/gtest.h>
@@ -13,8 +11,10 @@
 #include <thread>
 #include <vector>
 
+#include "http/http_server.h"
 #include "http_get.h"
 #include "metrics/metrics_collector.h"
+#include "metrics/metrics_route.h"
 #include "test_server.h"
 
 namespace progress {
@@ -29,12 +29,14 @@ using ::testing::HasSubstr;
 class MetricsEndpointTest : public ::testing::Test {
  protected:
   MetricsEndpointTest() {
-    auto endpoint = MetricsEndpoint::Start(
-        "127.0.0.1:0",
-        std::make_shared<MetricsCollector>(
-            &server_.registry(), &server_.server().stats(), MetricsOptions{}));
+    auto endpoint = HttpServer::Start("127.0.0.1:0");
     EXPECT_TRUE(endpoint.ok()) << endpoint.status();
-    if (endpoint.ok()) endpoint_ = *std::move(endpoint);
+    if (!endpoint.ok()) return;
+    endpoint_ = *std::move(endpoint);
+    endpoint_->Route(
+        kMetricsPath,
+        MetricsRoute(std::make_shared<MetricsCollector>(
+            &server_.registry(), &server_.server().stats(), MetricsOptions{})));
   }
 
   std::string Scrape() {
@@ -48,7 +50,7 @@ class MetricsEndpointTest : public ::testing::Test {
   }
 
   TestServer server_;
-  std::unique_ptr<MetricsEndpoint> endpoint_;
+  std::unique_ptr<HttpServer> endpoint_;
 };
 
 // The value of `job`'s success counter in a scrape, if present.
@@ -130,12 +132,10 @@ TEST_F(MetricsEndpointTest, ScrapesDuringAFloodAreConsistent) {
 }
 
 TEST_F(MetricsEndpointTest, ATakenPortIsAClearError) {
-  auto second = MetricsEndpoint::Start(
-      absl::StrCat("127.0.0.1:", endpoint_->port()),
-      std::make_shared<MetricsCollector>(
-          &server_.registry(), &server_.server().stats(), MetricsOptions{}));
+  auto second =
+      HttpServer::Start(absl::StrCat("127.0.0.1:", endpoint_->port()));
   EXPECT_TRUE(absl::IsUnavailable(second.status()));
-  EXPECT_THAT(second.status().message(), HasSubstr("cannot serve /metrics"));
+  EXPECT_THAT(second.status().message(), HasSubstr("cannot serve HTTP on"));
 }
 
 }  // namespace

@@ -161,8 +161,9 @@ TEST(ProgressdTlsTest, WithoutHttpsMetricsStayOnLoopbackOrTheDaemonRefuses) {
   EXPECT_TRUE(loopback.WaitForOutput("progressd listening on"))
       << loopback.output();
   EXPECT_THAT(loopback.output(),
-              HasSubstr("/metrics stays plain HTTP on loopback: cannot serve "
-                        "HTTPS (cannot load libprogress_civetweb"));
+              HasSubstr("/metrics and the web page stay plain HTTP on "
+                        "loopback: cannot serve HTTPS (cannot load "
+                        "libprogress_civetweb"));
   loopback.Signal(SIGTERM);
   EXPECT_EQ(loopback.WaitForExit(absl::Seconds(20)), 0);
   std::remove(alone.c_str());

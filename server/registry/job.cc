@@ -31,6 +31,7 @@ ClientCursor::Counts ClientCursor::applied() const {
 Job::Job(std::string name, absl::Time created, absl::Duration rate_window)
     : name_(std::move(name)), created_(created), rate_window_(rate_window) {
   rate_window_.Record(created, 0);
+  rate_history_.Reset(created, 0);
 }
 
 std::shared_ptr<ClientCursor> Job::FindCursor(
@@ -130,8 +131,10 @@ bool Job::MarkDone(absl::Time now) {
 }
 
 void Job::SampleRate(absl::Time now) {
-  rate_window_.Record(now, success_.load(std::memory_order_relaxed) +
-                               failure_.load(std::memory_order_relaxed));
+  const uint64_t total = success_.load(std::memory_order_relaxed) +
+                         failure_.load(std::memory_order_relaxed);
+  rate_window_.Record(now, total);
+  rate_history_.RecordTotal(now, total);
 }
 
 std::optional<absl::Time> Job::finish_time() const {
@@ -261,6 +264,7 @@ absl::Status Job::Restore(const JobRecord& record, absl::Time now) {
   done_.store(record.finish_time.has_value(), std::memory_order_release);
   // The recent rate starts over: counts restored are not records/s now.
   rate_window_.Reset(now, success + failure);
+  rate_history_.Reset(now, success + failure);
   return absl::OkStatus();
 }
 

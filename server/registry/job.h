@@ -15,6 +15,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "registry/job_record.h"
+#include "registry/rate_history.h"
 #include "registry/rate_window.h"
 
 namespace progress {
@@ -158,6 +159,9 @@ class Job {
 
   JobSnapshot Snapshot(absl::Time now) const;
 
+  // Records per second over the last few minutes, for the web page.
+  RateSeries RateHistorySeries() const { return rate_history_.Series(); }
+
   // What a restart must keep of the job (see JobRecord).
   JobRecord Record() const;
 
@@ -194,6 +198,7 @@ class Job {
   std::atomic<bool> done_{false};
 
   RateWindow rate_window_;
+  RateHistory rate_history_;
 
   // A folded client's values, kept so that it can pick up where it left off.
   struct Tombstone {

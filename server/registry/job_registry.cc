@@ -203,6 +203,15 @@ absl::StatusOr<JobSnapshot> JobRegistry::Get(absl::string_view job) const {
   return found->Snapshot(options_.clock());
 }
 
+absl::StatusOr<RateSeries> JobRegistry::RateHistoryOf(
+    absl::string_view job) const {
+  std::shared_ptr<Job> found = Find(job);
+  if (found == nullptr) {
+    return absl::NotFoundError(absl::StrFormat("no job named '%s'", job));
+  }
+  return found->RateHistorySeries();
+}
+
 absl::StatusOr<JobSnapshot> JobRegistry::Start(absl::string_view job,
                                                uint64_t expected_total) {
   absl::StatusOr<std::shared_ptr<Job>> found = FindOrCreate(job);

@@ -144,6 +144,10 @@ class JobRegistry {
   // held for long (the /metrics collector, the read server's snapshot).
   void ForEachJob(const std::function<void(const JobSnapshot&)>& visit) const;
 
+  // `job`'s records per second over the last few minutes; NOT_FOUND for an
+  // unknown job.
+  absl::StatusOr<RateSeries> RateHistoryOf(absl::string_view job) const;
+
   // Takes one recent-rate sample of every job; the server calls it on a timer.
   void SampleRates();
 
@@ -177,6 +181,8 @@ class JobRegistry {
   uint64_t changes() const { return changes_.load(std::memory_order_acquire); }
 
   const RegistryLimits& limits() const { return options_.limits; }
+  // The registry's clock, which every snapshot's rates are measured by.
+  absl::Time Now() const { return options_.clock(); }
   uint64_t max_value_per_client() const { return max_value_per_client_; }
 
  private:

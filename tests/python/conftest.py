@@ -48,17 +48,29 @@ PROCESS_TIMEOUT = 60.0
 
 class Daemon:
     """progressd on 127.0.0.1, on a free port or a given one (to restart
-    "the same" daemon after a kill)."""
+    "the same" daemon after a kill). With http=True it also serves its HTTP
+    listener (the web page, /api/v1/jobs, /metrics) on a free loopback port;
+    otherwise that listener is off."""
 
-    def __init__(self, workdir: Path, name: str = "progressd") -> None:
+    def __init__(self, workdir: Path, name: str = "progressd",
+                 http: bool = False) -> None:
         self.port_file = workdir / f"{name}.port"
+        self.http_port_file = workdir / f"{name}.http_port"
         self.log_file = workdir / f"{name}.log"
+        self.http = http
         self.process: Optional[subprocess.Popen] = None
         self.port = 0
+        self.http_port = 0
 
     @property
     def address(self) -> str:
         return f"127.0.0.1:{self.port}"
+
+    @property
+    def http_url(self) -> str:
+        """The HTTP listener's root ("http://127.0.0.1:PORT/"); http=True
+        only."""
+        return f"http://127.0.0.1:{self.http_port}/"
 
     def start(self, port: int = 0) -> "Daemon":
         """Starts it (on `port`, 0 = any free one) and waits for it to listen.
@@ -73,18 +85,25 @@ class Daemon:
             time.sleep(0.1)
 
     def _try_start(self, port: int, deadline: float) -> bool:
-        if self.port_file.exists():
-            self.port_file.unlink()
+        for stale in (self.port_file, self.http_port_file):
+            if stale.exists():
+                stale.unlink()
+        http_flags = (["--metrics_listen=127.0.0.1:0",
+                       f"--metrics_port_file={self.http_port_file}"]
+                      if self.http else ["--metrics_listen="])
         with open(self.log_file, "ab") as log:
             self.process = subprocess.Popen(
                 [PROGRESSD, f"--listen=127.0.0.1:{port}",
-                 f"--port_file={self.port_file}", "--metrics_listen=",
+                 f"--port_file={self.port_file}", *http_flags,
                  "--log_level=warn", "--shutdown_grace=1s"],
                 stdout=log, stderr=subprocess.STDOUT)
         while time.monotonic() < deadline:
             text = self.port_file.read_text() if self.port_file.exists() else ""
             if text.strip().isdigit() and int(text) > 0:
                 self.port = int(text)
+                # progressd writes the HTTP port file before the gRPC one.
+                if self.http:
+                    self.http_port = int(self.http_port_file.read_text())
                 return True
             if self.process.poll() is not None:
                 return False

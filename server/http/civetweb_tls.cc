@@ -1,4 +1,4 @@
-#include "metrics/civetweb_tls.h"
+#include "http/civetweb_tls.h"
 
 #include <dlfcn.h>
 

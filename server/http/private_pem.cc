@@ -1,4 +1,4 @@
-#include "metrics/private_pem.h"
+#include "http/private_pem.h"
 
 #include <fcntl.h>
 #include <unistd.h>

@@ -1,5 +1,5 @@
-#ifndef PROGRESS_SERVER_METRICS_CIVETWEB_TLS_H_
-#define PROGRESS_SERVER_METRICS_CIVETWEB_TLS_H_
+#ifndef PROGRESS_SERVER_HTTP_CIVETWEB_TLS_H_
+#define PROGRESS_SERVER_HTTP_CIVETWEB_TLS_H_
 
 #include "absl/status/status.h"
 
@@ -17,4 +17,4 @@ absl::Status PrepareCivetwebTls();
 
 }  // namespace progress
 
-#endif  // PROGRESS_SERVER_METRICS_CIVETWEB_TLS_H_
+#endif  // PROGRESS_SERVER_HTTP_CIVETWEB_TLS_H_

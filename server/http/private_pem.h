@@ -1,5 +1,5 @@
-#ifndef PROGRESS_SERVER_METRICS_PRIVATE_PEM_H_
-#define PROGRESS_SERVER_METRICS_PRIVATE_PEM_H_
+#ifndef PROGRESS_SERVER_HTTP_PRIVATE_PEM_H_
+#define PROGRESS_SERVER_HTTP_PRIVATE_PEM_H_
 
 #include <memory>
 #include <string>
@@ -36,4 +36,4 @@ class PrivatePem {
 
 }  // namespace progress
 
-#endif  // PROGRESS_SERVER_METRICS_PRIVATE_PEM_H_
+#endif  // PROGRESS_SERVER_HTTP_PRIVATE_PEM_H_

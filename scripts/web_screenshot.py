@@ -29,7 +29,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 START_TIMEOUT = 20.0
-ASSETS = ("", "ui/app.js", "ui/app.css", "ui/icon.svg")
+ASSETS = ("", "ui/app.js", "ui/format.js", "ui/rows.js", "ui/app.css",
+          "ui/icon.svg")
 
 # Debian's python3-selenium belongs to /usr/bin/python3; another python3
 # first on PATH (pyenv, a venv) may lack it (tests/CMakeLists.txt picks the
@@ -249,7 +250,7 @@ def main():
             stop_daemon(process)
     print(output)
     print(f"web_screenshot: page assets {size:,} bytes "
-          f"(index.html, app.js, app.css, icon.svg)")
+          f"({', '.join('/' + asset for asset in ASSETS)})")
 
 
 if __name__ == "__main__":

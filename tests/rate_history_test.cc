@@ -82,6 +82,14 @@ TEST(RateHistoryTest, ATotalThatWentDownIsAFlatLine) {
   EXPECT_THAT(history.Series().per_second, ElementsAre(FloatEq(0)));
 }
 
+TEST(RateHistoryTest, AClockThatSteppedBackMeasuresFromThere) {
+  RateHistory history(absl::Seconds(1), 10);
+  history.Reset(kStart, 0);
+  history.RecordTotal(kStart - absl::Hours(1), 100);
+  history.RecordTotal(kStart - absl::Hours(1) + absl::Seconds(1), 150);
+  EXPECT_THAT(history.Series().per_second, ElementsAre(FloatEq(50)));
+}
+
 TEST(RateHistoryTest, ResetForgetsThePoints) {
   RateHistory history(absl::Seconds(1), 10);
   history.Reset(kStart, 0);

@@ -229,6 +229,7 @@ TEST_F(WebApiTest, ANameOutsideTheCharsetIs400) {
   for (const std::string& path : std::vector<std::string>{
            "/api/v1/jobs/a%20b", "/api/v1/jobs/a/b", "/api/v1/jobs/",
            "/api/v1/jobs/%3Cscript%3E", "/api/v1/jobs/caf%C3%A9",
+           "/api/v1/jobs/a%2Fb", "/api/v1/jobs/a+b",
            "/api/v1/jobs/" + std::string(200, 'x')}) {
     const HttpReply reply = Fetch(path);
     EXPECT_EQ(reply.status, 400) << path;
@@ -240,6 +241,30 @@ TEST_F(WebApiTest, ANameOutsideTheCharsetIs400) {
         Parse<google::protobuf::Struct>(reply.body).fields().contains("error"))
         << reply.body;
   }
+}
+
+TEST_F(WebApiTest, ANulInThePathIsRefusedNotCutShort) {
+  DriveThreeJobs();
+  // Decoded into a C string, "embed%00x" would end at the NUL: job "embed".
+  for (const std::string path :
+       {"/api/v1/jobs/embed%00x", "/metrics%00.png", "/%00", "/ui/%zz"}) {
+    const HttpReply reply = Fetch(path);
+    EXPECT_EQ(reply.status, 400) << path;
+    EXPECT_THAT(reply.body, Not(HasSubstr("embed"))) << path;
+    EXPECT_THAT(reply.Header("Content-Security-Policy"),
+                HasSubstr("default-src 'none'"));
+  }
+  // An escaped character of the charset is still that character.
+  EXPECT_EQ(Fetch("/api/v1/jobs/%65mbed").status, 200);
+}
+
+TEST_F(WebApiTest, CivetwebsOwnAnswersCarryThePolicyToo) {
+  // A method civetweb refuses before any handler sees it.
+  const HttpReply reply = Fetch("/", "FOO");
+  EXPECT_GE(reply.status, 400);
+  EXPECT_THAT(reply.Header("Content-Security-Policy"),
+              HasSubstr("default-src 'none'"));
+  EXPECT_EQ(reply.Header("X-Content-Type-Options"), "nosniff");
 }
 
 TEST_F(WebApiTest, BadParametersAre400) {
@@ -273,8 +298,9 @@ TEST_F(WebApiTest, ThePageAndItsFilesCarryARestrictivePolicy) {
   const HttpReply page = Fetch("/");
   ASSERT_EQ(page.status, 200);
   EXPECT_EQ(page.Header("Content-Type"), "text/html; charset=utf-8");
-  EXPECT_THAT(page.body, HasSubstr("/ui/app.js"));
-  EXPECT_THAT(page.body, HasSubstr("/ui/app.css"));
+  // Relative, so the page also works under a proxy's path.
+  EXPECT_THAT(page.body, HasSubstr("src=\"ui/app.js\""));
+  EXPECT_THAT(page.body, HasSubstr("href=\"ui/app.css\""));
   EXPECT_EQ(Fetch("/ui/app.js").Header("Content-Type"),
             "text/javascript; charset=utf-8");
   EXPECT_EQ(Fetch("/ui/app.css").Header("Content-Type"),
@@ -318,9 +344,13 @@ TEST_F(WebApiTest, GzipsForClientsThatAskForIt) {
   EXPECT_EQ(packed.Header("Content-Encoding"), "gzip");
   EXPECT_LT(packed.body.size(), plain.body.size());
   EXPECT_EQ(Gunzip(packed.body), plain.body);
-  EXPECT_EQ(Fetch("/ui/app.js", "GET", "Accept-Encoding: gzip;q=0\r\n")
-                .Header("Content-Encoding"),
-            "");
+  for (const char* refusal : {"gzip;q=0", "gzip; Q=0.0", "br"}) {
+    EXPECT_EQ(Fetch("/ui/app.js", "GET",
+                    absl::StrCat("Accept-Encoding: ", refusal, "\r\n"))
+                  .Header("Content-Encoding"),
+              "")
+        << refusal;
+  }
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 
 namespace progress {
 namespace {
@@ -35,7 +36,8 @@ TEST(WebAssetsTest, ThePageAndItsFilesAreAllThere) {
     EXPECT_FALSE(asset.bytes.empty()) << asset.path;
   }
   EXPECT_THAT(paths, ::testing::UnorderedElementsAre(
-                         "/", "/ui/app.js", "/ui/app.css", "/ui/icon.svg"));
+                         "/", "/ui/app.js", "/ui/format.js", "/ui/rows.js",
+                         "/ui/app.css", "/ui/icon.svg"));
 }
 
 TEST(WebAssetsTest, NothingComesFromAnotherHost) {
@@ -83,7 +85,7 @@ TEST(WebAssetsTest, NothingThePolicyWouldBlockOrThatCouldInjectMarkup) {
       EXPECT_FALSE(std::regex_search(text, std::regex(R"(\son[a-z]+\s*=)")))
           << "inline event handler";
     }
-    if (asset.path == "/ui/app.js") {
+    if (absl::EndsWith(asset.path, ".js")) {
       // Everything is rendered as text, never parsed as HTML.
       for (const char* sink :
            {".innerhtml", ".outerhtml", "insertadjacenthtml(", "document.write",

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 
@@ -41,7 +42,9 @@ bool AcceptsGzip(absl::string_view accept_encoding) {
     // Any q-value other than zero accepts it.
     for (size_t i = 1; i < parts.size(); ++i) {
       absl::string_view parameter = absl::StripAsciiWhitespace(parts[i]);
-      if (absl::ConsumePrefix(&parameter, "q=")) {
+      // Parameter names are case-insensitive (RFC 9110).
+      if (absl::StartsWithIgnoreCase(parameter, "q=")) {
+        parameter.remove_prefix(2);
         return parameter.find_first_not_of("0.") != absl::string_view::npos;
       }
     }

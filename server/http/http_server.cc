@@ -8,9 +8,11 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "http/civetweb_tls.h"
 #include "http/gzip.h"
 #include "http/private_pem.h"
+#include "http/query_string.h"
 
 namespace progress {
 namespace {
@@ -91,8 +93,16 @@ class RouteHandler : public CivetHandler {
   bool Serve(mg_connection* conn, bool head) {
     const mg_request_info* info = mg_get_request_info(conn);
     HttpRequest request;
-    request.path = info->local_uri != nullptr ? info->local_uri : "";
     request.query = info->query_string != nullptr ? info->query_string : "";
+    // civetweb leaves the path encoded (decode_url=no): decoded into its C
+    // string, "/api/v1/jobs/a%00b" would end at the NUL and name job "a".
+    absl::StatusOr<std::string> path =
+        PercentDecode(info->local_uri != nullptr ? info->local_uri : "", false);
+    if (!path.ok() || path->find('\0') != std::string::npos) {
+      Send(conn, {400, "text/plain; charset=utf-8", "bad path\n"}, head);
+      return true;
+    }
+    request.path = *std::move(path);
     if (!Takes(request.path)) {
       Send(conn, {404, "text/plain; charset=utf-8", "not found\n"}, head);
       return true;
@@ -126,9 +136,19 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
   std::unique_ptr<HttpServer> server(new HttpServer());
   // Scrapes and page polls are short; four threads, and a client that
   // stalls mid-request gives its thread back after 10 s.
-  std::vector<std::string> options = {"listening_ports",    address,
-                                      "num_threads",        "4",
-                                      "request_timeout_ms", "10000"};
+  // civetweb's own answers (a malformed request, an unknown method) carry
+  // our headers too; it leaves paths encoded, for Serve to decode.
+  std::vector<std::string> options = {
+      "listening_ports",
+      address,
+      "num_threads",
+      "4",
+      "request_timeout_ms",
+      "10000",
+      "decode_url",
+      "no",
+      "additional_header",
+      std::string(absl::StripSuffix(kSecurityHeaders, "\r\n"))};
   // civetweb wants the key and the certificate in one file. It reads it
   // only while starting, so the copy of the key lives just that long.
   std::unique_ptr<PrivatePem> key_and_cert;

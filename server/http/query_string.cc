@@ -13,11 +13,14 @@ int HexValue(char c) {
   return -1;
 }
 
-absl::StatusOr<std::string> Decode(absl::string_view text) {
+}  // namespace
+
+absl::StatusOr<std::string> PercentDecode(absl::string_view text,
+                                          bool plus_is_space) {
   std::string out;
   out.reserve(text.size());
   for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '+') {
+    if (plus_is_space && text[i] == '+') {
       out.push_back(' ');
     } else if (text[i] != '%') {
       out.push_back(text[i]);
@@ -28,13 +31,11 @@ absl::StatusOr<std::string> Decode(absl::string_view text) {
       i += 2;
     } else {
       return absl::InvalidArgumentError(
-          absl::StrCat("malformed %-escape in the query: '", text, "'"));
+          absl::StrCat("malformed %-escape in '", text, "'"));
     }
   }
   return out;
 }
-
-}  // namespace
 
 absl::StatusOr<std::map<std::string, std::string>> ParseQueryString(
     absl::string_view query) {
@@ -42,9 +43,9 @@ absl::StatusOr<std::map<std::string, std::string>> ParseQueryString(
   for (absl::string_view pair : absl::StrSplit(query, '&', absl::SkipEmpty())) {
     std::pair<absl::string_view, absl::string_view> split =
         absl::StrSplit(pair, absl::MaxSplits('=', 1));
-    absl::StatusOr<std::string> key = Decode(split.first);
+    absl::StatusOr<std::string> key = PercentDecode(split.first, true);
     if (!key.ok()) return key.status();
-    absl::StatusOr<std::string> value = Decode(split.second);
+    absl::StatusOr<std::string> value = PercentDecode(split.second, true);
     if (!value.ok()) return value.status();
     if (!parameters.emplace(*std::move(key), *std::move(value)).second) {
       return absl::InvalidArgumentError(absl::StrCat(

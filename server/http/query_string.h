@@ -9,6 +9,12 @@
 
 namespace progress {
 
+// `text` with its %-escapes decoded, and '+' as a space when
+// `plus_is_space` (a query's form encoding; a path keeps its '+').
+// INVALID_ARGUMENT for a malformed escape.
+absl::StatusOr<std::string> PercentDecode(absl::string_view text,
+                                          bool plus_is_space);
+
 // The parameters of a URL's query ("a=1&b=x%20y"), percent- and
 // '+'-decoded. INVALID_ARGUMENT for a malformed escape or a parameter
 // given twice, so a script's mistake is an error and not a guess.

@@ -27,6 +27,13 @@ void RateHistory::RecordTotal(absl::Time now, uint64_t total) {
   // is taken as done from three quarters of it on, so 2 s steps from 1 s
   // ticks do not slip to 3 s now and then.
   const absl::Duration elapsed = now - last_time_;
+  if (elapsed < absl::ZeroDuration()) {
+    // The clock stepped back: measure from here, or the chart would stand
+    // still until the clock caught up.
+    last_time_ = now;
+    last_total_ = total;
+    return;
+  }
   if (elapsed < step_ - step_ / 4) return;
   // A total that went down (a restore) starts a flat line rather than a
   // huge negative spike.
@@ -48,6 +55,8 @@ void RateHistory::RecordTotal(absl::Time now, uint64_t total) {
 void RateHistory::PushLocked(float per_second) {
   if (capacity_ == 0) return;
   if (ring_.size() < capacity_) {
+    // Exactly the bound, not the next power of two.
+    if (ring_.empty()) ring_.reserve(capacity_);
     ring_.push_back(per_second);
     return;
   }

@@ -122,7 +122,8 @@ std::string JobJson(const JobRegistry& registry, const JobSnapshot& snapshot,
   // A job dropped since the snapshot still gets its field, empty.
   RateSeries points = series.ok() ? *std::move(series) : RateSeries{};
   json.pop_back();  // The closing brace.
-  absl::StrAppend(&json, ",\"rateHistory\":", RateSeriesJson(points), "}");
+  absl::StrAppend(&json, json.size() > 1 ? "," : "",
+                  "\"rateHistory\":", RateSeriesJson(points), "}");
   return json;
 }
 

@@ -18,7 +18,8 @@ inline constexpr char kJobsApiPath[] = "/api/v1/jobs";
 //   same way (100 jobs by default, at most 1000), plus how many jobs match
 //   `filter` (a part of the name) in all and how many of them are not
 //   done, and the server's clock. `order=active` lists the jobs not done
-//   first.
+//   first; a job that finishes while a client pages through them moves to
+//   the done ones and may be listed twice, never skipped.
 // GET /api/v1/jobs/NAME[?history=1]
 //   {"job": Job}: GetCounts' response.
 //

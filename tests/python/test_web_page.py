@@ -181,7 +181,15 @@ def test_page_shows_jobs_live_and_the_daemon_going_away(http_daemon, browser,
     assert browser.execute_script(
         "return window.performance.timeOrigin;") == time_origin
 
+    # The console is really read: an error logged on purpose shows up, and
+    # nothing else does.
+    browser.execute_script(
+        "console.error('progress-test: console capture works');")
     problems = console_problems(browser.get_log("browser"))
+    assert any("console capture works" in entry.get("message", "")
+               for entry in problems), problems
+    problems = [entry for entry in problems
+                if "console capture works" not in entry.get("message", "")]
     assert problems == [], f"console errors or warnings: {problems}"
 
     # The daemon goes away: the page says so, and keeps its last data.

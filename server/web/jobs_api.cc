@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <map>
+#include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -89,14 +91,21 @@ absl::StatusOr<ListQuery> ParseListQuery(
   return query;
 }
 
+// A job that matches a list request, with its done flag read once, so the
+// order and the page boundaries agree with each other.
+struct Match {
+  std::shared_ptr<const Job> job;
+  bool done = false;
+};
+
 // Where a job sorts: its name, after the jobs still running when running
 // ones come first. A page token is the key of the last job on the page:
 // the name alone (as ListJobs' tokens), or with "!a" (active) or "!d"
 // (done) before it, which sort in that order and hold a character no name
 // has.
-std::string SortKey(const JobSnapshot& job, bool active_first) {
-  if (!active_first) return job.name;
-  return absl::StrCat(job.done ? "!d" : "!a", job.name);
+std::string SortKey(const Match& match, bool active_first) {
+  if (!active_first) return match.job->name();
+  return absl::StrCat(match.done ? "!d" : "!a", match.job->name());
 }
 
 absl::Status CheckPageToken(absl::string_view token, bool active_first,
@@ -111,19 +120,16 @@ absl::Status CheckPageToken(absl::string_view token, bool active_first,
   return ValidateName("page_token", name, max_name_bytes);
 }
 
-// The job as proto3 JSON, with its rate history when asked.
-std::string JobJson(const JobRegistry& registry, const JobSnapshot& snapshot,
-                    bool history) {
+// The job as proto3 JSON, with its rate history when given.
+std::string JobJson(const JobSnapshot& snapshot,
+                    const std::optional<RateSeries>& history) {
   v1::Job job;
   ToProto(snapshot, &job);
   std::string json = ProtoJson(job);
-  if (!history) return json;
-  absl::StatusOr<RateSeries> series = registry.RateHistoryOf(snapshot.name);
-  // A job dropped since the snapshot still gets its field, empty.
-  RateSeries points = series.ok() ? *std::move(series) : RateSeries{};
+  if (!history.has_value()) return json;
   json.pop_back();  // The closing brace.
   absl::StrAppend(&json, json.size() > 1 ? "," : "",
-                  "\"rateHistory\":", RateSeriesJson(points), "}");
+                  "\"rateHistory\":", RateSeriesJson(*history), "}");
   return json;
 }
 
@@ -137,31 +143,36 @@ HttpResponse ListJobs(const JobRegistry& registry,
       !token.ok()) {
     return JsonError(token);
   }
-  // Every match, to count them and to put running jobs first; a page at a
-  // time, so the registry's lock is never held long.
-  std::vector<JobSnapshot> matches;
-  registry.ForEachJob([&](const JobSnapshot& job) {
-    if (absl::StrContains(job.name, query->filter)) matches.push_back(job);
-  });
-  const size_t active = static_cast<size_t>(
-      std::count_if(matches.begin(), matches.end(),
-                    [](const JobSnapshot& job) { return !job.done; }));
+  // Every match, to count them and to put running jobs first; only the
+  // jobs on the page are snapshot.
+  std::vector<Match> matches;
+  for (std::shared_ptr<const Job>& job : registry.AllJobs()) {
+    if (absl::StrContains(job->name(), query->filter)) {
+      const bool done = job->done();
+      matches.push_back({std::move(job), done});
+    }
+  }
+  const size_t active = static_cast<size_t>(std::count_if(
+      matches.begin(), matches.end(), [](const Match& m) { return !m.done; }));
   if (query->active_first) {
     std::stable_partition(matches.begin(), matches.end(),
-                          [](const JobSnapshot& job) { return !job.done; });
+                          [](const Match& m) { return !m.done; });
   }
   auto first = matches.begin();
   if (!query->page_token.empty()) {
-    first = std::find_if(
-        matches.begin(), matches.end(), [&](const JobSnapshot& job) {
-          return SortKey(job, query->active_first) > query->page_token;
-        });
+    first = std::find_if(matches.begin(), matches.end(), [&](const Match& m) {
+      return SortKey(m, query->active_first) > query->page_token;
+    });
   }
   const size_t left = static_cast<size_t>(matches.end() - first);
   const auto last = first + std::min(left, query->page_size);
+  const absl::Time now = registry.Now();
   std::vector<std::string> jobs;
   for (auto it = first; it != last; ++it) {
-    jobs.push_back(JobJson(registry, *it, query->history));
+    jobs.push_back(JobJson(it->job->Snapshot(now),
+                           query->history
+                               ? std::optional(it->job->RateHistorySeries())
+                               : std::nullopt));
   }
   const std::string next =
       last == matches.end() ? "" : SortKey(*(last - 1), query->active_first);
@@ -169,7 +180,7 @@ HttpResponse ListJobs(const JobRegistry& registry,
       "{\"jobs\":[", absl::StrJoin(jobs, ","),
       "],\"nextPageToken\":", JsonString(next),
       ",\"totalSize\":", matches.size(), ",\"activeSize\":", active,
-      ",\"serverTime\":", JsonString(JsonTime(registry.Now())), "}"));
+      ",\"serverTime\":", JsonString(JsonTime(now)), "}"));
 }
 
 HttpResponse GetJob(const JobRegistry& registry, absl::string_view name,
@@ -182,8 +193,13 @@ HttpResponse GetJob(const JobRegistry& registry, absl::string_view name,
   if (!history.ok()) return JsonError(history.status());
   absl::StatusOr<JobSnapshot> job = registry.Get(name);
   if (!job.ok()) return JsonError(job.status());
-  return JsonOk(
-      absl::StrCat("{\"job\":", JobJson(registry, *job, *history), "}"));
+  std::optional<RateSeries> series;
+  if (*history) {
+    absl::StatusOr<RateSeries> found = registry.RateHistoryOf(name);
+    // A job dropped since the snapshot still gets its field, empty.
+    series = found.ok() ? *std::move(found) : RateSeries{};
+  }
+  return JsonOk(absl::StrCat("{\"job\":", JobJson(*job, series), "}"));
 }
 
 }  // namespace

@@ -123,7 +123,7 @@ int main(int argc, char** argv) {
     return Fail(
         absl::StrCat("progressd cannot start: ", http.status().ToString()));
   }
-  std::unique_ptr<progress::HttpServer> metrics = *std::move(http);
+  std::unique_ptr<progress::HttpServer> http_server = *std::move(http);
 
   absl::StatusOr<std::unique_ptr<progress::ReadReplica>> replica =
       progress::StartReadServing(
@@ -136,8 +136,8 @@ int main(int argc, char** argv) {
   }
 
   // The gRPC port file comes last: once it exists, everything is up.
-  if ((metrics != nullptr &&
-       !WritePortFile(config.metrics_port_file, metrics->port())) ||
+  if ((http_server != nullptr &&
+       !WritePortFile(config.metrics_port_file, http_server->port())) ||
       (*replica != nullptr &&
        !WritePortFile(config.reads.port_file, (*replica)->port())) ||
       !WritePortFile(config.port_file, server.port())) {
@@ -154,10 +154,10 @@ int main(int argc, char** argv) {
         bound);
   }
   const std::string http_base =
-      metrics ? absl::StrCat(
-                    metrics->scheme(), "://",
-                    progress::BoundAddress(metrics_listen, metrics->port()))
-              : "";
+      http_server ? absl::StrCat(http_server->scheme(), "://",
+                                 progress::BoundAddress(metrics_listen,
+                                                        http_server->port()))
+                  : "";
   spdlog::info(
       "progressd listening on {} ({}) | reads also on {} | metrics {} | "
       "web page {} | "
@@ -171,8 +171,8 @@ int main(int argc, char** argv) {
                 progress::BoundAddress(config.reads.listen, (*replica)->port()),
                 " (progressd-reads)")
           : std::string("none"),
-      metrics ? absl::StrCat(http_base, "/metrics") : std::string("off"),
-      metrics ? absl::StrCat(http_base, "/") : std::string("off"),
+      http_server ? absl::StrCat(http_base, "/metrics") : std::string("off"),
+      http_server ? absl::StrCat(http_base, "/") : std::string("off"),
       server_options.write_threads, server_options.read_threads,
       config.registry.limits.max_jobs,
       config.registry.limits.max_clients_per_job,
@@ -208,12 +208,12 @@ int main(int argc, char** argv) {
       stop_signals, state != nullptr ? &state->snapshotter() : nullptr);
   // civetweb takes up to about two seconds to stop; let it do so while the
   // gRPC side drains, so the whole shutdown stays within the grace.
-  std::thread stop_metrics([&metrics, &replica] {
+  std::thread stop_http([&http_server, &replica] {
     replica->reset();
-    metrics.reset();
+    http_server.reset();
   });
   server.Shutdown(grace);
-  stop_metrics.join();
+  stop_http.join();
   int exit_code = 0;
   if (state != nullptr) {
     if (absl::Status last = state->snapshotter().Stop(); !last.ok()) {

@@ -1,7 +1,5 @@
 #include "web/jobs_api.h"
 
-#include <google/protobuf/util/json_util.h>
-
 #include <algorithm>
 #include <map>
 #include <memory>

@@ -19,7 +19,6 @@ import importlib.util
 import math
 import os
 import signal
-import subprocess
 import sys
 import tempfile
 import threading
@@ -28,7 +27,6 @@ import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-START_TIMEOUT = 20.0
 ASSETS = ("", "ui/app.js", "ui/format.js", "ui/rows.js", "ui/app.css",
           "ui/icon.svg")
 
@@ -123,44 +121,6 @@ def drive(job, clients, stop, began, print_lock):
             return
 
 
-def start_daemon(progressd, work):
-    """progressd on free loopback ports; returns (process, grpc address,
-    page URL)."""
-    port_file = work / "port"
-    http_port_file = work / "http_port"
-    log = open(work / "progressd.log", "wb")
-    process = subprocess.Popen(
-        [str(progressd), "--listen=127.0.0.1:0", f"--port_file={port_file}",
-         "--metrics_listen=127.0.0.1:0",
-         f"--metrics_port_file={http_port_file}", "--log_level=warn"],
-        stdout=log, stderr=subprocess.STDOUT)
-    log.close()
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        text = port_file.read_text().strip() if port_file.exists() else ""
-        if text.isdigit() and int(text) > 0:
-            # progressd writes the HTTP port file before the gRPC one.
-            http_port = int(http_port_file.read_text())
-            return (process, f"127.0.0.1:{text}",
-                    f"http://127.0.0.1:{http_port}/")
-        if process.poll() is not None:
-            break
-        time.sleep(0.05)
-    stop_daemon(process)
-    raise RuntimeError("progressd did not start: "
-                       + (work / "progressd.log").read_text()[-2000:])
-
-
-def stop_daemon(process):
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 def asset_bytes(url):
     """The page's assets as served (uncompressed), in bytes."""
     total = 0
@@ -196,6 +156,7 @@ def main():
     sys.path[:0] = [str(REPO / "client/python"), str(REPO / "tests/python")]
     import progress_tracker as pt
     from browser import open_browser
+    from progressd_process import Daemon
 
     # SIGTERM ends the run like Ctrl-C: everything below is cleaned up.
     signal.signal(signal.SIGTERM, interrupt)
@@ -205,7 +166,9 @@ def main():
     clients = []
     driver = None
     with tempfile.TemporaryDirectory(prefix="web_screenshot.") as work:
-        process, address, url = start_daemon(progressd, Path(work))
+        daemon = Daemon(Path(work), http=True, progressd=str(progressd))
+        daemon.start()
+        address, url = daemon.address, daemon.http_url
         try:
             print(f"web_screenshot: progressd at {address}, page {url}",
                   file=sys.stderr)
@@ -247,7 +210,7 @@ def main():
                     client.close(timeout=2)
                 except pt.ProgressError:
                     pass
-            stop_daemon(process)
+            daemon.stop()
     print(output)
     print(f"web_screenshot: page assets {size:,} bytes "
           f"({', '.join('/' + asset for asset in ASSETS)})")

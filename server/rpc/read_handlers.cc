@@ -62,9 +62,7 @@ absl::StatusOr<size_t> ListJobsPageSize(const v1::ListJobsRequest& request,
         ValidateName("page_token", request.page_token(), max_job_name_bytes);
     if (!valid.ok()) return valid;
   }
-  return request.page_size() == 0
-             ? kDefaultPageSize
-             : std::min<size_t>(request.page_size(), kMaxPageSize);
+  return ClampPageSize(request.page_size());
 }
 
 absl::Status HandleListJobs(JobRegistry& registry,

@@ -1,6 +1,9 @@
 #ifndef PROGRESS_SERVER_RPC_READ_HANDLERS_H_
 #define PROGRESS_SERVER_RPC_READ_HANDLERS_H_
 
+#include <algorithm>
+#include <cstdint>
+
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "progress/v1/progress.pb.h"
@@ -17,6 +20,12 @@ void ToProto(const JobSnapshot& snapshot, v1::Job* job);
 // The default and the largest ListJobs page.
 inline constexpr size_t kDefaultPageSize = 100;
 inline constexpr size_t kMaxPageSize = 1000;
+
+// `requested` within the bounds above: 0 means the default.
+inline size_t ClampPageSize(uint32_t requested) {
+  return requested == 0 ? kDefaultPageSize
+                        : std::min<size_t>(requested, kMaxPageSize);
+}
 
 // The page size a ListJobs request asks for, within the bounds above; or
 // INVALID_ARGUMENT for a page token that is no job name we could have

@@ -66,7 +66,7 @@ absl::StatusOr<ListQuery> ParseListQuery(
       return absl::InvalidArgumentError(
           "page_size must be a whole number (0 means 100, at most 1000)");
     }
-    if (size != 0) query.page_size = std::min<size_t>(size, kMaxPageSize);
+    query.page_size = ClampPageSize(size);
   }
   if (auto it = parameters.find("order"); it != parameters.end()) {
     if (it->second != "name" && it->second != "active") {
